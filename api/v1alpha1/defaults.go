@@ -1,0 +1,147 @@
+package v1alpha1
+
+import (
+	"time"
+)
+
+// Defaults of optional fields. The API server applies the same values
+// (+kubebuilder:default markers); these getters let code that builds
+// objects in memory, such as tests, read a spec the way the server stored
+// it.
+const (
+	DefaultCollectorInterval = 60 * time.Second
+	DefaultCollectorTimeout  = 10 * time.Second
+	DefaultSurveyWindow      = 30 * 24 * time.Hour
+	DefaultSurveyRetention   = 90 * 24 * time.Hour
+	DefaultMinResponses      = 30
+	DefaultConfidenceLevel   = 0.95
+	DefaultSegmentMaxValues  = 20
+	DefaultThresholdPass     = 90
+	DefaultThresholdWarning  = 75
+	DefaultAlertFor          = 15 * time.Minute
+)
+
+// IntervalOrDefault is the collector's interval.
+func (c *Collector) IntervalOrDefault() time.Duration {
+	if c.Interval == nil {
+		return DefaultCollectorInterval
+	}
+	return c.Interval.Duration
+}
+
+// TimeoutOrDefault is the collector's timeout.
+func (c *Collector) TimeoutOrDefault() time.Duration {
+	if c.Timeout == nil {
+		return DefaultCollectorTimeout
+	}
+	return c.Timeout.Duration
+}
+
+// WindowOrDefault is the survey's rolling window.
+func (s *SurveySpec) WindowOrDefault() time.Duration {
+	if s.Window == nil {
+		return DefaultSurveyWindow
+	}
+	return s.Window.Duration
+}
+
+// WindowDays is the survey's window in whole days (at least 1).
+func (s *SurveySpec) WindowDays() int {
+	d := int(s.WindowOrDefault() / (24 * time.Hour))
+	if d < 1 {
+		return 1
+	}
+	return d
+}
+
+// RetentionOrDefault is how long the survey's tallies are kept.
+func (s *SurveySpec) RetentionOrDefault() time.Duration {
+	if s.Retention == nil {
+		return DefaultSurveyRetention
+	}
+	return s.Retention.Duration
+}
+
+// MinResponsesOrDefault is the sample size below which data is
+// insufficient.
+func (s *SurveySpec) MinResponsesOrDefault() int64 {
+	if s.MinResponses <= 0 {
+		return DefaultMinResponses
+	}
+	return int64(s.MinResponses)
+}
+
+// ConfidenceLevelOrDefault is the survey's confidence level as a fraction.
+func (s *SurveySpec) ConfidenceLevelOrDefault() float64 {
+	if s.ConfidenceLevel == nil {
+		return DefaultConfidenceLevel
+	}
+	return s.ConfidenceLevel.AsApproximateFloat64()
+}
+
+// ScaleOrDefault is the survey's scale: fixed 0..10 for NPS, 1..5 for CSAT
+// and 1..7 for CES unless set.
+func (s *SurveySpec) ScaleOrDefault() Scale {
+	switch {
+	case s.Type == SurveyNPS:
+		return Scale{Min: 0, Max: 10}
+	case s.Scale != nil:
+		return *s.Scale
+	case s.Type == SurveyCES:
+		return Scale{Min: 1, Max: 7}
+	default:
+		return Scale{Min: 1, Max: 5}
+	}
+}
+
+// Threshold is the satisfiedAtOrAbove score and whether the survey has
+// one: CSAT defaults to scale max - 1 (top-2-box), CES to scale max - 2
+// (5 on 1..7); Rating has one only when set; NPS never.
+func (s *SurveySpec) Threshold() (int, bool) {
+	if s.Type == SurveyNPS {
+		return 0, false
+	}
+	if s.SatisfiedAtOrAbove != nil {
+		return int(*s.SatisfiedAtOrAbove), true
+	}
+	scale := s.ScaleOrDefault()
+	switch s.Type {
+	case SurveyCSAT:
+		return int(scale.Max) - 1, true
+	case SurveyCES:
+		return int(scale.Max) - 2, true
+	}
+	return 0, false
+}
+
+// MaxValuesOrDefault is how many values of the segment are kept apart.
+func (s *SurveySegment) MaxValuesOrDefault() int {
+	if s.MaxValues <= 0 {
+		return DefaultSegmentMaxValues
+	}
+	return int(s.MaxValues)
+}
+
+// WeightOrDefault is the objective's weight.
+func (o *Objective) WeightOrDefault() int32 {
+	if o.Weight <= 0 {
+		return 1
+	}
+	return o.Weight
+}
+
+// PassAndWarning are the scorecard's thresholds as numbers.
+func (s *ScorecardSpec) PassAndWarning() (pass, warning float64) {
+	if s.Thresholds == nil {
+		return DefaultThresholdPass, DefaultThresholdWarning
+	}
+	return s.Thresholds.Pass.AsApproximateFloat64(), s.Thresholds.Warning.AsApproximateFloat64()
+}
+
+// ForOrDefault is how long a failing objective waits before alerting.
+func (a *Alerting) ForOrDefault() time.Duration {
+	if a.For == nil {
+		return DefaultAlertFor
+	}
+	return a.For.Duration
+}
