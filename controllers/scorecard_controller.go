@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"strings"
 
@@ -12,6 +13,21 @@ import (
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 )
+
+// ScorecardOptions configure the Scorecard controller.
+type ScorecardOptions struct{}
+
+// DefaultScorecardOptions returns the defaults of the scorecard flags.
+func DefaultScorecardOptions() ScorecardOptions {
+	return ScorecardOptions{}
+}
+
+func (o *ScorecardOptions) bindFlags(fs *flag.FlagSet) {}
+
+// setupScorecards registers the Scorecard controller and what it needs.
+func setupScorecards(mgr ctrl.Manager, o Options) error {
+	return (&ScorecardReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr)
+}
 
 // ScorecardReconciler evaluates the objectives of each Scorecard.
 type ScorecardReconciler struct {

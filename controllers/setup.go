@@ -8,38 +8,51 @@ import (
 )
 
 // Options configure the controllers and the runnables they share the
-// manager with. The zero value is not usable: take DefaultOptions or bind
-// flags.
+// manager with. Each area owns its part (defined next to its controller);
+// take DefaultOptions or bind flags, the zero value is not usable.
 type Options struct {
 	// SecretRecheckInterval is how often an object whose Secret is missing
 	// looks again. Secrets are read one by one, never watched (least
 	// privilege), so a Secret created later is noticed within this delay.
 	SecretRecheckInterval time.Duration
+
+	// Collectors configure the Touchpoint collector scheduler.
+	Collectors CollectorOptions
+	// Receiver configures the survey response receiver.
+	Receiver ReceiverOptions
+	// Scorecards configure the Scorecard controller.
+	Scorecards ScorecardOptions
 }
 
 // DefaultOptions returns the options the flags default to.
 func DefaultOptions() Options {
 	return Options{
 		SecretRecheckInterval: 30 * time.Second,
+		Collectors:            DefaultCollectorOptions(),
+		Receiver:              DefaultReceiverOptions(),
+		Scorecards:            DefaultScorecardOptions(),
 	}
 }
 
 // BindFlags registers the options as command-line flags with their defaults.
 func (o *Options) BindFlags(fs *flag.FlagSet) {
-	d := DefaultOptions()
-	fs.DurationVar(&o.SecretRecheckInterval, "secret-recheck-interval", d.SecretRecheckInterval,
+	*o = DefaultOptions()
+	fs.DurationVar(&o.SecretRecheckInterval, "secret-recheck-interval", o.SecretRecheckInterval,
 		"How often an object whose Secret is missing checks again (Secrets are not watched).")
+	o.Collectors.bindFlags(fs)
+	o.Receiver.bindFlags(fs)
+	o.Scorecards.bindFlags(fs)
 }
 
 // Setup registers every Touchstone controller, index and runnable with the
 // manager. main and the tests share it, so that the tests run the wiring
 // that ships.
 func Setup(mgr ctrl.Manager, o Options) error {
-	if err := (&TouchpointReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+	if err := setupTouchpoints(mgr, o); err != nil {
 		return err
 	}
-	if err := (&SurveyReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), SecretRecheckInterval: o.SecretRecheckInterval}).SetupWithManager(mgr); err != nil {
+	if err := setupSurveys(mgr, o); err != nil {
 		return err
 	}
-	return (&ScorecardReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr)
+	return setupScorecards(mgr, o)
 }

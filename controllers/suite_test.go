@@ -85,6 +85,9 @@ func zapLevel() zapcore.Level {
 func testOptions() controllers.Options {
 	o := controllers.DefaultOptions()
 	o.SecretRecheckInterval = time.Second
+	o.Collectors = testCollectorOptions(o.Collectors)
+	o.Receiver = testReceiverOptions(o.Receiver)
+	o.Scorecards = testScorecardOptions(o.Scorecards)
 	return o
 }
 

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"time"
 
@@ -21,6 +22,22 @@ import (
 
 // surveyTouchpointIndex indexes Surveys by the Touchpoint they reference.
 const surveyTouchpointIndex = "spec.touchpointRef.name"
+
+// ReceiverOptions configure the survey response receiver.
+type ReceiverOptions struct{}
+
+// DefaultReceiverOptions returns the defaults of the receiver flags.
+func DefaultReceiverOptions() ReceiverOptions {
+	return ReceiverOptions{}
+}
+
+func (o *ReceiverOptions) bindFlags(fs *flag.FlagSet) {}
+
+// setupSurveys registers the Survey controller and the receiver.
+func setupSurveys(mgr ctrl.Manager, o Options) error {
+	return (&SurveyReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
+		SecretRecheckInterval: o.SecretRecheckInterval}).SetupWithManager(mgr)
+}
 
 // SurveyReconciler publishes the score of each Survey from its tallies.
 type SurveyReconciler struct {

@@ -2,12 +2,28 @@ package controllers
 
 import (
 	"context"
+	"flag"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 )
+
+// CollectorOptions configure the collector scheduler.
+type CollectorOptions struct{}
+
+// DefaultCollectorOptions returns the defaults of the collector flags.
+func DefaultCollectorOptions() CollectorOptions {
+	return CollectorOptions{}
+}
+
+func (o *CollectorOptions) bindFlags(fs *flag.FlagSet) {}
+
+// setupTouchpoints registers the Touchpoint controller and what it needs.
+func setupTouchpoints(mgr ctrl.Manager, o Options) error {
+	return (&TouchpointReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr)
+}
 
 // TouchpointReconciler publishes the metrics of each Touchpoint.
 type TouchpointReconciler struct {
