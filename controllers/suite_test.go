@@ -94,14 +94,11 @@ func testOptions() controllers.Options {
 // startManager runs a manager with every Touchstone controller until ctx
 // ends; the returned channel closes when it has stopped.
 func startManager(ctx context.Context, opts controllers.Options) (<-chan struct{}, error) {
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	mgr, err := ctrl.NewManager(cfg, controllers.ManagerOptions(ctrl.Options{
 		Scheme:                 scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
-		Client: client.Options{Cache: &client.CacheOptions{
-			DisableFor: []client.Object{&corev1.Secret{}},
-		}},
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}

@@ -4,84 +4,247 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
+	"github.com/touchstone-dev/touchstone/internal/metrics"
+	"github.com/touchstone-dev/touchstone/internal/receive"
+	"github.com/touchstone-dev/touchstone/internal/score"
+	"github.com/touchstone-dev/touchstone/internal/surveyscore"
 )
 
-// surveyTouchpointIndex indexes Surveys by the Touchpoint they reference.
-const surveyTouchpointIndex = "spec.touchpointRef.name"
-
-// ReceiverOptions configure the survey response receiver.
-type ReceiverOptions struct{}
+// ReceiverOptions configure the survey response receiver and the Survey
+// controller that publishes what it counts.
+type ReceiverOptions struct {
+	// BindAddress is where the receiver listens, such as ":8082"; "0"
+	// disables it.
+	BindAddress string
+	// Listener, when set, is used instead of BindAddress (tests).
+	Listener net.Listener
+	// MaxBodyBytes bounds a request body (413 beyond).
+	MaxBodyBytes int64
+	// MaxBatch bounds the responses of one request.
+	MaxBatch int
+	// QueueLength bounds the requests waiting per Survey lane (429 beyond).
+	QueueLength int
+	// CommitTimeout bounds one durable write (503 beyond).
+	CommitTimeout time.Duration
+	// StatusInterval is the least time between two status updates of a
+	// Survey caused by new responses: under load, a Survey's status and
+	// gauges follow its tallies with at most this delay.
+	StatusInterval time.Duration
+	// Store, when set, replaces the Kubernetes-API store (benchmarks
+	// measure the receiver without storage with it).
+	Store receive.Store
+}
 
 // DefaultReceiverOptions returns the defaults of the receiver flags.
 func DefaultReceiverOptions() ReceiverOptions {
-	return ReceiverOptions{}
+	return ReceiverOptions{
+		BindAddress:    ":8082",
+		MaxBodyBytes:   receive.DefaultMaxBodyBytes,
+		MaxBatch:       receive.DefaultMaxBatch,
+		QueueLength:    receive.DefaultQueueLength,
+		CommitTimeout:  receive.DefaultCommitTimeout,
+		StatusInterval: 5 * time.Second,
+	}
 }
 
-func (o *ReceiverOptions) bindFlags(fs *flag.FlagSet) {}
+func (o *ReceiverOptions) bindFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.BindAddress, "receiver-bind-address", o.BindAddress,
+		"Address the survey response receiver listens on (plain HTTP; put TLS in front). 0 disables it.")
+	fs.Int64Var(&o.MaxBodyBytes, "receiver-max-body-bytes", o.MaxBodyBytes, "Largest accepted request body (413 beyond).")
+	fs.IntVar(&o.MaxBatch, "receiver-max-batch", o.MaxBatch, "Most responses accepted in one request.")
+	fs.IntVar(&o.QueueLength, "receiver-queue-length", o.QueueLength,
+		"Requests that may wait per survey write lane before the receiver answers 429.")
+	fs.DurationVar(&o.CommitTimeout, "receiver-commit-timeout", o.CommitTimeout,
+		"Longest durable write before the receiver answers 503.")
+	fs.DurationVar(&o.StatusInterval, "survey-status-interval", o.StatusInterval,
+		"Least time between two status updates of a Survey caused by new responses.")
+}
 
 // setupSurveys registers the Survey controller and the receiver.
 func setupSurveys(mgr ctrl.Manager, o Options) error {
-	return (&SurveyReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
-		SecretRecheckInterval: o.SecretRecheckInterval}).SetupWithManager(mgr)
+	if err := (&SurveyReconciler{
+		Client:                mgr.GetClient(),
+		APIReader:             mgr.GetAPIReader(),
+		SecretRecheckInterval: o.SecretRecheckInterval,
+		StatusInterval:        o.Receiver.StatusInterval,
+	}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	if o.Receiver.BindAddress == "0" && o.Receiver.Listener == nil {
+		return nil
+	}
+	store := o.Receiver.Store
+	if store == nil {
+		store = &receive.APIStore{Client: mgr.GetClient(), Reader: mgr.GetAPIReader()}
+	}
+	return mgr.Add(receive.NewServer(receive.Config{
+		Addr:          o.Receiver.BindAddress,
+		Listener:      o.Receiver.Listener,
+		Surveys:       mgr.GetClient(),
+		Secrets:       mgr.GetAPIReader(),
+		Store:         store,
+		MaxBodyBytes:  o.Receiver.MaxBodyBytes,
+		MaxBatch:      o.Receiver.MaxBatch,
+		QueueLength:   o.Receiver.QueueLength,
+		CommitTimeout: o.Receiver.CommitTimeout,
+	}))
 }
 
-// SurveyReconciler publishes the score of each Survey from its tallies.
+// Field indexes of the Survey controller.
+const (
+	// surveyTouchpointIndex indexes Surveys by the Touchpoint they
+	// reference.
+	surveyTouchpointIndex = "spec.touchpointRef.name"
+	// tallySurveyIndex indexes ResponseTallies by the UID of their Survey.
+	tallySurveyIndex = "surveyUID"
+)
+
+// SurveyReconciler publishes the score of each Survey from its tallies:
+// status, and the cx_survey_* gauges.
 type SurveyReconciler struct {
 	client.Client
 	// APIReader reads Secrets, which the manager's cache does not hold.
 	APIReader client.Reader
 	// SecretRecheckInterval is how often a missing Secret is looked for.
 	SecretRecheckInterval time.Duration
+	// StatusInterval is the least time between status updates caused by
+	// new responses.
+	StatusInterval time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
 
 // +kubebuilder:rbac:groups=cx.touchstone.dev,resources=surveys,verbs=get;list;watch
 // +kubebuilder:rbac:groups=cx.touchstone.dev,resources=surveys/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=cx.touchstone.dev,resources=responsetallies,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
-// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
-// Reconcile computes the status of one Survey and writes it when it changed.
+// Reconcile computes the status of one Survey and writes it when it
+// changed. Steps, in order, stopping at the first error:
+//  1. resolve the Touchpoint and the receiver Secrets;
+//  2. sum the Survey's tallies of the window and the previous window;
+//  3. set conditions and gauges, delete tallies past retention;
+//  4. patch status if it changed, and come back when the window slides.
 func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	log := logf.FromContext(ctx)
 	var svy cxv1alpha1.Survey
 	if err := r.Get(ctx, req.NamespacedName, &svy); err != nil {
+		if apierrors.IsNotFound(err) {
+			metrics.DeleteSurvey(req.Namespace, req.Name)
+			metrics.DeleteReceiverSurvey(req.Namespace, req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if svy.DeletionTimestamp != nil {
+		return ctrl.Result{}, nil
+	}
+	now := time.Now()
+	if r.Now != nil {
+		now = r.Now()
 	}
 	orig := svy.DeepCopy()
 	st := &svy.Status
 	st.ObservedGeneration = svy.Generation
 	st.ReceiverPath = ReceiverPath(svy.Namespace, svy.Name)
 
-	var result ctrl.Result
-	ready, reason, message, err := r.checkReferences(ctx, &svy)
+	refsOK, reason, message, err := r.checkReferences(ctx, &svy)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if !ready && reason != cxv1alpha1.ReasonTouchpointNotFound {
-		result.RequeueAfter = r.SecretRecheckInterval
+
+	var tallies cxv1alpha1.ResponseTallyList
+	if err := r.List(ctx, &tallies, client.InNamespace(svy.Namespace),
+		client.MatchingFields{tallySurveyIndex: string(svy.UID)}); err != nil {
+		return ctrl.Result{}, err
 	}
-	if ready {
-		reason, message = cxv1alpha1.ReasonReconciled, "survey is accepting responses"
+	sum, err := surveyscore.Summarize(&svy.Spec, string(svy.UID), tallies.Items, now)
+	if err != nil {
+		// A tally that cannot be read is a bug or tampering: say so and
+		// wait for a change rather than retrying in a loop.
+		setCondition(&st.Conditions, svy.Generation, cxv1alpha1.ConditionReady, metav1.ConditionFalse,
+			cxv1alpha1.ReasonInvalidSpec, "cannot read the survey's tallies: "+err.Error())
+		_, perr := patchStatus(ctx, r.Client, orig, &svy, orig.Status, svy.Status)
+		return ctrl.Result{}, perr
 	}
-	setCondition(&st.Conditions, svy.Generation, cxv1alpha1.ConditionReady, boolStatus(ready), reason, message)
+	sum.ApplyTo(&svy.Spec, st)
+
+	n, minN := sum.Current.N, svy.Spec.MinResponsesOrDefault()
+	window := fmt.Sprintf("the last %d days", svy.Spec.WindowDays())
+	sufficient := n >= minN
+	if sufficient {
+		setCondition(&st.Conditions, svy.Generation, cxv1alpha1.ConditionDataSufficient, metav1.ConditionTrue,
+			cxv1alpha1.ReasonSufficientData, fmt.Sprintf("%d responses in %s (minimum %d)", n, window, minN))
+	} else {
+		setCondition(&st.Conditions, svy.Generation, cxv1alpha1.ConditionDataSufficient, metav1.ConditionFalse,
+			cxv1alpha1.ReasonInsufficientData, fmt.Sprintf("%d of the %d responses needed in %s", n, minN, window))
+	}
+	switch {
+	case !refsOK:
+		setCondition(&st.Conditions, svy.Generation, cxv1alpha1.ConditionReady, metav1.ConditionFalse, reason, message)
+	case !sufficient:
+		setCondition(&st.Conditions, svy.Generation, cxv1alpha1.ConditionReady, metav1.ConditionFalse,
+			cxv1alpha1.ReasonInsufficientData, fmt.Sprintf("the score is shown but not trustworthy: %d of the %d responses needed in %s", n, minN, window))
+	default:
+		setCondition(&st.Conditions, svy.Generation, cxv1alpha1.ConditionReady, metav1.ConditionTrue,
+			cxv1alpha1.ReasonReconciled, fmt.Sprintf("score computed from %d responses in %s", n, window))
+	}
+
+	metrics.SetSurvey(metrics.SurveyLabels{
+		Namespace: svy.Namespace, Survey: svy.Name, Touchpoint: svy.Spec.TouchpointRef.Name, Type: string(svy.Spec.Type),
+	}, surveyMetrics(sum, minN))
+
+	for _, name := range sum.Expired {
+		t := &cxv1alpha1.ResponseTally{ObjectMeta: metav1.ObjectMeta{Namespace: svy.Namespace, Name: name}}
+		if err := r.Delete(ctx, t); client.IgnoreNotFound(err) != nil {
+			return ctrl.Result{}, err
+		}
+		log.V(1).Info("deleted tally past retention", "tally", name)
+	}
 
 	if _, err := patchStatus(ctx, r.Client, orig, &svy, orig.Status, svy.Status); err != nil {
 		return ctrl.Result{}, err
 	}
+	// The window slides at the next UTC midnight.
+	result := ctrl.Result{RequeueAfter: score.NextDayBoundary(now).Sub(now) + time.Second}
+	if !refsOK && reason != cxv1alpha1.ReasonTouchpointNotFound && r.SecretRecheckInterval < result.RequeueAfter {
+		result.RequeueAfter = r.SecretRecheckInterval
+	}
 	return result, nil
+}
+
+// surveyMetrics are the gauge values of a summary.
+func surveyMetrics(sum surveyscore.Summary, minN int64) metrics.SurveyValues {
+	cur := sum.Current
+	v := metrics.SurveyValues{
+		Score: cur.Score, MarginOfError: cur.MarginOfError, Responses: cur.N, MinResponses: minN,
+		PromoterRatio: cur.PromoterPercent / 100, PassiveRatio: cur.PassivePercent / 100, DetractorRatio: cur.DetractorPercent / 100,
+	}
+	for _, seg := range sum.Segments {
+		for _, val := range seg.Values {
+			v.Segments = append(v.Segments, metrics.SurveySegment{
+				Segment: seg.Name, Value: val.Value, Responses: val.Result.N, Score: val.Result.Score,
+			})
+		}
+	}
+	return v
 }
 
 // checkReferences reports whether the Touchpoint and the receiver Secrets
@@ -141,16 +304,48 @@ func ReceiverPath(namespace, name string) string {
 // SetupWithManager registers the controller: Surveys, their tallies, and
 // the Touchpoints they reference.
 func (r *SurveyReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &cxv1alpha1.Survey{}, surveyTouchpointIndex,
+	idx := mgr.GetFieldIndexer()
+	if err := idx.IndexField(context.Background(), &cxv1alpha1.Survey{}, surveyTouchpointIndex,
 		func(o client.Object) []string { return []string{o.(*cxv1alpha1.Survey).Spec.TouchpointRef.Name} }); err != nil {
+		return err
+	}
+	if err := idx.IndexField(context.Background(), &cxv1alpha1.ResponseTally{}, tallySurveyIndex,
+		func(o client.Object) []string { return []string{o.(*cxv1alpha1.ResponseTally).SurveyUID} }); err != nil {
 		return err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&cxv1alpha1.Survey{}).
+		Watches(&cxv1alpha1.ResponseTally{}, r.tallyChanged()).
 		Watches(&cxv1alpha1.Touchpoint{}, handler.EnqueueRequestsFromMapFunc(r.surveysOfTouchpoint),
 			builder.WithPredicates(createOrDelete())).
 		Named("survey").
 		Complete(r)
+}
+
+// tallyChanged wakes a Survey when one of its tallies changes, at most once
+// per StatusInterval: under load the receiver writes many times a second,
+// and the status need not follow each write.
+func (r *SurveyReconciler) tallyChanged() handler.EventHandler {
+	enqueue := func(o client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+		t, ok := o.(*cxv1alpha1.ResponseTally)
+		if !ok {
+			return
+		}
+		// AddAfter keeps the earliest time of an item already waiting, so
+		// a burst of writes collapses into one reconcile.
+		q.AddAfter(reconcile.Request{NamespacedName: types.NamespacedName{Namespace: t.Namespace, Name: t.Survey}}, r.StatusInterval)
+	}
+	return handler.Funcs{
+		CreateFunc: func(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(e.Object, q)
+		},
+		UpdateFunc: func(_ context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(e.ObjectNew, q)
+		},
+		DeleteFunc: func(_ context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(e.Object, q)
+		},
+	}
 }
 
 // surveysOfTouchpoint maps a Touchpoint to the Surveys that reference it.

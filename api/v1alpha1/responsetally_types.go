@@ -7,17 +7,21 @@ import (
 // Labels the operator puts on ResponseTally objects so that the tallies of
 // one survey (and one day) can be selected.
 const (
-	// LabelSurvey holds the name of the Survey a tally belongs to.
-	LabelSurvey = "cx.touchstone.dev/survey"
+	// LabelSurveyUID holds the UID of the Survey a tally belongs to (a
+	// Survey name may be longer than a label value can be).
+	LabelSurveyUID = "cx.touchstone.dev/survey-uid"
 	// LabelDay holds the UTC day of a tally, as YYYY-MM-DD.
 	LabelDay = "cx.touchstone.dev/day"
+	// LabelLane holds the lane of a tally (see ResponseTally.Lane).
+	LabelLane = "cx.touchstone.dev/lane"
 )
 
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:shortName=rtally
 // +kubebuilder:printcolumn:name="Survey",type=string,JSONPath=`.survey`
 // +kubebuilder:printcolumn:name="Day",type=string,JSONPath=`.day`
-// +kubebuilder:printcolumn:name="Shard",type=integer,JSONPath=`.shard`
+// +kubebuilder:printcolumn:name="Lane",type=integer,JSONPath=`.lane`
+// +kubebuilder:printcolumn:name="Seq",type=integer,JSONPath=`.sequence`
 // +kubebuilder:printcolumn:name="Responses",type=integer,JSONPath=`.responses`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
@@ -42,10 +46,18 @@ type ResponseTally struct {
 	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`
 	Day string `json:"day"`
 
-	// shard numbers the tallies of one day: a new shard starts when one
-	// holds enough response ids to approach the object size limit.
+	// lane is the write lane, chosen by hashing each response id: the
+	// receiver commits to several lanes of a day in parallel, and a given
+	// id always lands in the same lane, so retries meet their original.
 	// +kubebuilder:validation:Minimum=0
-	Shard int32 `json:"shard"`
+	// +kubebuilder:validation:Maximum=63
+	Lane int32 `json:"lane"`
+
+	// sequence numbers the tallies of one lane and day: when a tally holds
+	// enough response ids it is sealed and the lane goes on in the next
+	// sequence, so that no object approaches the size limit.
+	// +kubebuilder:validation:Minimum=0
+	Sequence int32 `json:"sequence"`
 
 	// scaleMin is the lowest score of the survey's scale.
 	ScaleMin int32 `json:"scaleMin"`

@@ -1,0 +1,96 @@
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+)
+
+var surveyLabels = []string{"namespace", "survey", "touchpoint", "type"}
+
+func withLabels(extra ...string) []string {
+	return append(append([]string{}, surveyLabels...), extra...)
+}
+
+var (
+	surveyScore = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "cx_survey_score",
+		Help: "Score of a Survey over its rolling window: NPS -100..100, CSAT percent satisfied 0..100, CES and Rating mean. Absent while the window holds no response.",
+	}, surveyLabels)
+	surveyResponses = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "cx_survey_responses",
+		Help: "Responses counted in a Survey's rolling window (the sample size n of cx_survey_score).",
+	}, surveyLabels)
+	surveyMarginOfError = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "cx_survey_margin_of_error",
+		Help: "Half-width of the confidence interval of cx_survey_score at the Survey's confidence level, in score units. Absent while undefined.",
+	}, surveyLabels)
+	surveyMinResponses = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "cx_survey_min_responses",
+		Help: "Sample size below which a Survey's data is insufficient (spec.minResponses); compare with cx_survey_responses.",
+	}, surveyLabels)
+	surveyNPSRatio = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "cx_survey_nps_ratio",
+		Help: "Share of an NPS Survey's responses in each category (promoter 9-10, passive 7-8, detractor 0-6), 0..1.",
+	}, withLabels("category"))
+	surveySegmentScore = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "cx_survey_segment_score",
+		Help: "Score of the responses of a Survey that carry one segment value (values past the Survey's cap are counted as \"other\").",
+	}, withLabels("segment", "value"))
+	surveySegmentResponses = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "cx_survey_segment_responses",
+		Help: "Responses of a Survey's rolling window that carry one segment value.",
+	}, withLabels("segment", "value"))
+
+	surveySeries published
+)
+
+func init() {
+	crmetrics.Registry.MustRegister(surveyScore, surveyResponses, surveyMarginOfError, surveyMinResponses,
+		surveyNPSRatio, surveySegmentScore, surveySegmentResponses)
+}
+
+// SurveyLabels identify one Survey's series.
+type SurveyLabels struct {
+	Namespace, Survey, Touchpoint, Type string
+}
+
+// SurveySegment is the score of one segment value.
+type SurveySegment struct {
+	Segment, Value string
+	Responses      int64
+	Score          float64
+}
+
+// SurveyValues are the numbers published for one Survey. NaN means
+// undefined: the series is absent rather than NaN.
+type SurveyValues struct {
+	Score, MarginOfError                        float64
+	Responses, MinResponses                     int64
+	PromoterRatio, PassiveRatio, DetractorRatio float64
+	Segments                                    []SurveySegment
+}
+
+// SetSurvey publishes the series of one Survey and removes those it no
+// longer has (a segment value that left the window, a changed touchpoint).
+func SetSurvey(l SurveyLabels, v SurveyValues) {
+	lv := []string{l.Namespace, l.Survey, l.Touchpoint, l.Type}
+	with := func(extra ...string) []string { return append(append([]string{}, lv...), extra...) }
+	var g gauges
+	g.set(surveyScore, v.Score, lv...)
+	g.set(surveyResponses, float64(v.Responses), lv...)
+	g.set(surveyMinResponses, float64(v.MinResponses), lv...)
+	g.set(surveyMarginOfError, v.MarginOfError, lv...)
+	g.set(surveyNPSRatio, v.PromoterRatio, with("promoter")...)
+	g.set(surveyNPSRatio, v.PassiveRatio, with("passive")...)
+	g.set(surveyNPSRatio, v.DetractorRatio, with("detractor")...)
+	for _, s := range v.Segments {
+		g.set(surveySegmentResponses, float64(s.Responses), with(s.Segment, s.Value)...)
+		g.set(surveySegmentScore, s.Score, with(s.Segment, s.Value)...)
+	}
+	surveySeries.replace(l.Namespace+"/"+l.Survey, g)
+}
+
+// DeleteSurvey removes every series of one Survey.
+func DeleteSurvey(namespace, name string) {
+	surveySeries.replace(namespace+"/"+name, nil)
+}

@@ -1,0 +1,233 @@
+// Package surveyscore turns a Survey's ResponseTally records into its
+// published status: it sums the tallies of the rolling window and of the
+// previous one, scores them with internal/score, caps segment values, and
+// renders the numbers as display strings. It reads and writes API types
+// but talks to no server, so the Survey controller stays a thin shell.
+package surveyscore
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
+	"github.com/touchstone-dev/touchstone/internal/score"
+)
+
+// Summary is the scored state of one Survey at one instant.
+type Summary struct {
+	// Window is the rolling window; Previous the one before it.
+	Window, PreviousWindow score.Window
+	// Current and Previous are the scores of the two windows.
+	Current, Previous score.Result
+	// Trend compares them; meaningful only when both have responses.
+	Trend score.Trend
+	// Segments are the per-value scores of each segment in the window.
+	Segments []Segment
+	// LastReceived is when a response was last stored in the window.
+	LastReceived time.Time
+	// Expired names the tallies entirely older than the retention.
+	Expired []string
+	// Ignored counts tallies that do not match the Survey (another scale).
+	Ignored int
+}
+
+// Segment is the breakdown of one segment.
+type Segment struct {
+	Name   string
+	Values []SegmentValue
+}
+
+// SegmentValue is the score of one segment value (or "other").
+type SegmentValue struct {
+	Value  string
+	Result score.Result
+}
+
+// Options of the survey's scoring, from its spec.
+func Options(spec *cxv1alpha1.SurveySpec) score.Options {
+	threshold, has := spec.Threshold()
+	return score.Options{
+		Kind:            score.Kind(spec.Type),
+		Threshold:       threshold,
+		HasThreshold:    has,
+		ConfidenceLevel: spec.ConfidenceLevelOrDefault(),
+	}
+}
+
+// Summarize scores the tallies of a Survey (with the given UID) at now.
+// Tallies of other Surveys (an earlier one of the same name) are skipped.
+func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.ResponseTally, now time.Time) (Summary, error) {
+	sc := spec.ScaleOrDefault()
+	scale := score.Scale{Min: int(sc.Min), Max: int(sc.Max)}
+	s := Summary{Window: score.CurrentWindow(now, spec.WindowDays())}
+	s.PreviousWindow = s.Window.Previous()
+	cutoff := score.RetentionCutoff(now, spec.RetentionOrDefault())
+
+	current, previous := score.NewTally(scale), score.NewTally(scale)
+	segments := map[string]map[string]*score.Tally{}
+	for i := range tallies {
+		t := &tallies[i]
+		if t.SurveyUID != uid {
+			continue
+		}
+		day, err := score.ParseDay(t.Day)
+		if err != nil {
+			return s, fmt.Errorf("tally %s: day: %w", t.Name, err)
+		}
+		if day < cutoff {
+			s.Expired = append(s.Expired, t.Name)
+			continue
+		}
+		if t.ScaleMin != sc.Min || t.ScaleMax != sc.Max {
+			s.Ignored++
+			continue
+		}
+		var into *score.Tally
+		switch {
+		case s.Window.Contains(day):
+			into = &current
+		case s.PreviousWindow.Contains(day):
+			into = &previous
+		default:
+			continue
+		}
+		counts, err := score.ParseTally(scale, t.Counts)
+		if err != nil {
+			return s, fmt.Errorf("tally %s: counts: %w", t.Name, err)
+		}
+		if err := into.Merge(counts); err != nil {
+			return s, err
+		}
+		if into != &current {
+			continue
+		}
+		if t.LastReceived != nil && t.LastReceived.After(s.LastReceived) {
+			s.LastReceived = t.LastReceived.Time
+		}
+		for _, seg := range t.Segments {
+			if segments[seg.Name] == nil {
+				segments[seg.Name] = map[string]*score.Tally{}
+			}
+			for _, v := range seg.Values {
+				c, err := score.ParseTally(scale, v.Counts)
+				if err != nil {
+					return s, fmt.Errorf("tally %s: segment %s=%s: %w", t.Name, seg.Name, v.Value, err)
+				}
+				acc := segments[seg.Name][v.Value]
+				if acc == nil {
+					n := score.NewTally(scale)
+					acc = &n
+					segments[seg.Name][v.Value] = acc
+				}
+				if err := acc.Merge(c); err != nil {
+					return s, err
+				}
+			}
+		}
+	}
+
+	opts := Options(spec)
+	s.Current = score.Evaluate(current, opts)
+	s.Previous = score.Evaluate(previous, opts)
+	s.Trend = score.CompareWindows(s.Current, s.Previous, opts.Kind, opts.ConfidenceLevel)
+
+	// Segments keep their declared order; values are capped again over
+	// the whole window (each day's tally capped its own).
+	for _, decl := range spec.Segments {
+		vals := segments[decl.Name]
+		if len(vals) == 0 {
+			continue
+		}
+		list := make([]score.ValueTally, 0, len(vals))
+		for v, t := range vals {
+			list = append(list, score.ValueTally{Value: v, Tally: *t})
+		}
+		sort.Slice(list, func(i, j int) bool { return list[i].Value < list[j].Value })
+		kept, other, err := score.CapValues(list, decl.MaxValuesOrDefault())
+		if err != nil {
+			return s, err
+		}
+		seg := Segment{Name: decl.Name}
+		for _, v := range kept {
+			seg.Values = append(seg.Values, SegmentValue{Value: v.Value, Result: score.Evaluate(v.Tally, opts)})
+		}
+		if other.N() > 0 {
+			seg.Values = append(seg.Values, SegmentValue{Value: score.OtherValue, Result: score.Evaluate(other, opts)})
+		}
+		s.Segments = append(s.Segments, seg)
+	}
+	return s, nil
+}
+
+// Decimals used for display: scores and percentages to one decimal, means
+// (1..7 scales) to two.
+func decimals(kind score.Kind) int {
+	if kind == score.CES || kind == score.Rating {
+		return 2
+	}
+	return 1
+}
+
+// ApplyTo writes the summary into a Survey's status, as rounded display
+// strings; a number that is undefined is left empty.
+func (s Summary) ApplyTo(spec *cxv1alpha1.SurveySpec, st *cxv1alpha1.SurveyStatus) {
+	kind := score.Kind(spec.Type)
+	d := decimals(kind)
+	cur := s.Current
+	st.WindowStart = ptr.To(metav1.NewTime(s.Window.First.Start()))
+	st.Responses = cur.N
+	st.Score = score.Format(cur.Score, d)
+	st.MarginOfError = score.Format(cur.MarginOfError, d)
+	st.ConfidenceInterval = nil
+	if lo, hi := score.Format(cur.Lower, d), score.Format(cur.Upper, d); lo != "" && hi != "" {
+		st.ConfidenceInterval = &cxv1alpha1.Interval{Lower: lo, Upper: hi}
+	}
+	st.Mean = score.Format(cur.Mean, 2)
+	st.ThresholdPercent = score.Format(cur.ThresholdPercent, 1)
+	st.NPS = nil
+	if kind == score.NPS && cur.N > 0 {
+		st.NPS = &cxv1alpha1.NPSBreakdown{
+			Promoters: cur.Promoters, Passives: cur.Passives, Detractors: cur.Detractors,
+			PromoterPercent:  score.Format(cur.PromoterPercent, 1),
+			PassivePercent:   score.Format(cur.PassivePercent, 1),
+			DetractorPercent: score.Format(cur.DetractorPercent, 1),
+		}
+	}
+	st.Previous = &cxv1alpha1.WindowScore{Responses: s.Previous.N, Score: score.Format(s.Previous.Score, d)}
+	st.Trend = nil
+	if change := score.Format(s.Trend.Change, d); change != "" {
+		dir := cxv1alpha1.TrendFlat
+		switch rounded := roundTo(s.Trend.Change, d); {
+		case rounded > 0:
+			dir = cxv1alpha1.TrendUp
+		case rounded < 0:
+			dir = cxv1alpha1.TrendDown
+		}
+		st.Trend = &cxv1alpha1.Trend{Change: change, Direction: dir, Significant: s.Trend.Significant}
+	}
+	st.Segments = nil
+	for _, seg := range s.Segments {
+		out := cxv1alpha1.SegmentStatus{Name: seg.Name}
+		for _, v := range seg.Values {
+			out.Values = append(out.Values, cxv1alpha1.SegmentValueStatus{
+				Value: v.Value, Responses: v.Result.N,
+				Score: score.Format(v.Result.Score, d), MarginOfError: score.Format(v.Result.MarginOfError, d),
+			})
+		}
+		st.Segments = append(st.Segments, out)
+	}
+	st.LastResponseTime = nil
+	if !s.LastReceived.IsZero() {
+		st.LastResponseTime = ptr.To(metav1.NewTime(s.LastReceived.UTC().Truncate(time.Second)))
+	}
+}
+
+func roundTo(v float64, d int) float64 {
+	p := math.Pow10(d)
+	return math.Round(v*p) / p
+}
