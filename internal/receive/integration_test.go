@@ -306,7 +306,7 @@ func durableCounts(g Gomega, svy *cxv1alpha1.Survey) (int64, [11]int64) {
 		tally, err := score.ParseTally(score.Scale{Min: 0, Max: 10}, t.Counts)
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(tally.N()).To(Equal(t.Responses))
-		g.Expect(int64(len(t.ResponseIDs) / 8)).To(Equal(t.Responses), "a tally holds one id hash per response")
+		g.Expect(int64(len(t.ResponseIDs)/8)).To(Equal(t.Responses), "a tally holds one id hash per response")
 		for b := t.ResponseIDs; len(b) >= 8; b = b[8:] {
 			g.Expect(ids[string(b[:8])]).To(BeFalse(), "an id is counted twice")
 			ids[string(b[:8])] = true
