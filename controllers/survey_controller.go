@@ -314,7 +314,11 @@ func (r *SurveyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		return err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&cxv1alpha1.Survey{}).
+		// The Survey's own status writes must not wake it again: new
+		// responses would then bypass StatusInterval (each write would
+		// find newer tallies and write again).
+		For(&cxv1alpha1.Survey{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{},
+			predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
 		Watches(&cxv1alpha1.ResponseTally{}, r.tallyChanged()).
 		Watches(&cxv1alpha1.Touchpoint{}, handler.EnqueueRequestsFromMapFunc(r.surveysOfTouchpoint),
 			builder.WithPredicates(createOrDelete())).

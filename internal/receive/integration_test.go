@@ -160,7 +160,7 @@ func freeAddr(t *testing.T) string {
 
 // newSurvey creates a namespace with a Touchpoint, a Secret and an NPS
 // Survey, and returns the namespace, the Survey and its token.
-func newSurvey(t *testing.T) (string, *cxv1alpha1.Survey, string) {
+func newSurvey(t testing.TB) (string, *cxv1alpha1.Survey, string) {
 	ctx := context.Background()
 	g := NewWithT(t)
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "receive-"}}

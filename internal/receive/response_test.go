@@ -101,10 +101,11 @@ func TestLanesSpreadIDs(t *testing.T) {
 	for i := 0; i < 8000; i++ {
 		per[LaneOf(HashID([]byte("k"), strings.Repeat("x", i%7)+string(rune('a'+i%26))+time.Duration(i).String()))]++
 	}
+	want := 8000 / Lanes
 	for lane, n := range per {
-		// 1000 expected per lane; a hash that clustered would leave some
-		// lanes nearly empty.
-		if n < 800 || n > 1200 {
+		// 8000/Lanes expected per lane; a hash that clustered would leave
+		// some lanes nearly empty.
+		if n < want*8/10 || n > want*12/10 {
 			t.Errorf("lane %d got %d of 8000 ids", lane, n)
 		}
 	}
