@@ -25,8 +25,13 @@ type ScorecardSpec struct {
 	// +kubebuilder:default={pass: 90, warning: 75}
 	Thresholds *Thresholds `json:"thresholds,omitempty"`
 
-	// alerting asks for a PrometheusRule with an alert per objective and
-	// one for the card's result. Needs the prometheus-operator CRDs.
+	// alerting asks for a PrometheusRule, named after the card, in its
+	// namespace and owned by it, with an alert per objective (firing when
+	// the objective is not met for alerting.for) and one for the card's
+	// result (firing when it is Fail for alerting.for). Needs the
+	// prometheus-operator PrometheusRule CRD: without it, condition
+	// AlertingReady says so and nothing else changes. Removing alerting
+	// deletes the rule.
 	// +optional
 	Alerting *Alerting `json:"alerting,omitempty"`
 }
@@ -189,16 +194,31 @@ type Alerting struct {
 	// +kubebuilder:validation:MaxLength=63
 	ResultSeverity string `json:"resultSeverity,omitempty"`
 
-	// labels are added to every generated alert.
+	// labels are added to every generated alert, for example team:
+	// support for routing in Alertmanager. The names severity, namespace,
+	// scorecard, objective, result and alertname are reserved: severity
+	// comes from objectiveSeverity, resultSeverity and the objectives'
+	// alertSeverity, the others identify the alert.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=32
+	// +kubebuilder:validation:XValidation:rule="!self.exists(k, k in ['severity', 'namespace', 'scorecard', 'objective', 'result', 'alertname'])",message="spec.alerting.labels must not set severity, namespace, scorecard, objective, result or alertname: they are set by the operator"
 	Labels map[string]string `json:"labels,omitempty"`
 
 	// annotations are added to every generated alert, for example a
-	// runbook_url.
+	// runbook_url. They may use Prometheus alert templates such as
+	// {{ $value }}. A summary or description given here replaces the
+	// generated one.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=32
 	Annotations map[string]string `json:"annotations,omitempty"`
+
+	// ruleLabels are put on the generated PrometheusRule object itself
+	// (not on the alerts), so that the Prometheus that should load it
+	// selects it: kube-prometheus-stack, for example, selects rules by
+	// its release label.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=32
+	RuleLabels map[string]string `json:"ruleLabels,omitempty"`
 }
 
 // ScorecardResult is the verdict of a scorecard.
@@ -233,6 +253,18 @@ type ScorecardStatus struct {
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// conditions: Ready, and AlertingReady when spec.alerting is set.
+	//
+	// Ready is True (reason ObjectivesEvaluated) once every objective has
+	// been evaluated, whatever the result: a failing card is healthy as a
+	// Kubernetes object, and objectives without data are counted in the
+	// message (they score 0 and are never shown as met). Ready is False
+	// with reason SourceNotFound when an objective names a Survey,
+	// Touchpoint or Scorecard that does not exist (the score is still
+	// published, those objectives having no data), and with reason
+	// ReferenceCycle when nested scorecards refer to each other in a
+	// cycle (the message names the path; the objectives on the cycle have
+	// no data). AlertingReady reports whether the PrometheusRule could be
+	// written; it never changes Ready.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -240,11 +272,15 @@ type ScorecardStatus struct {
 	// +patchMergeKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 
-	// score is the weighted total, 0..100.
+	// score is the weighted total, 0..100, rounded to two decimals:
+	// 100 * (weights of the passing objectives + half the weights of the
+	// warning ones) / all weights.
 	// +optional
 	Score string `json:"score,omitempty"`
 
-	// result of the card: Pass, Warning or Fail.
+	// result of the card: Pass at or above spec.thresholds.pass, Warning
+	// at or above spec.thresholds.warning, Fail below it or when a key
+	// objective fails or has no data.
 	// +optional
 	Result ScorecardResult `json:"result,omitempty"`
 
@@ -264,6 +300,13 @@ type ObjectiveStatus struct {
 	Value string `json:"value,omitempty"`
 	// target as text, for example ">= 40" or "0.5 .. 2".
 	Target string `json:"target"`
+	// warning band as text, when the objective has one.
+	// +optional
+	Warning string `json:"warning,omitempty"`
+	// key is true for a key objective, which fails the card when it fails
+	// or has no data.
+	// +optional
+	Key bool `json:"key,omitempty"`
 	// result: Pass, Warning, Fail or NoData.
 	Result ObjectiveResult `json:"result"`
 	// score is the weight earned: all of it on Pass, half on Warning,
