@@ -1,15 +1,12 @@
 package controllers_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,15 +18,10 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	"sigs.k8s.io/yaml"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
-	"github.com/touchstone-dev/touchstone/controllers"
-	"github.com/touchstone-dev/touchstone/internal/testenv"
+	"github.com/touchstone-dev/touchstone/internal/alerting"
 )
-
-// updateGolden rewrites the golden files: go test ./controllers/ -run Golden -update
-var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/ with the current output")
 
 // prometheusOperatorModule pins the prometheus-operator release whose
 // PrometheusRule CRD the tests install. The CRD is not copied into this
@@ -60,167 +52,11 @@ func prometheusRuleCRDPath(t *testing.T) string {
 	return path
 }
 
-// alertingCards are the cards of the golden files, one per file in
-// testdata/scorecard_alerting.
-func alertingCards() map[string]*cxv1alpha1.Scorecard {
-	support := newScorecard("shop", "support-experience",
-		asKey(fromSurvey(objective("csat", 3, "80..", "70.."), "support-csat", "")),
-		fromSurvey(objective("enough-answers", 1, "30..", ""), "support-csat", cxv1alpha1.SurveyValueResponses),
-		fromTouchpoint(objective("first-response", 2, "..7200", "..14400"), "helpdesk", "first_response_seconds"),
-		fromTouchpoint(objective("backlog", 1, "..15", "..25"), "helpdesk", "backlog_per_agent"),
-	)
-	support.UID = "7a4c1e0e-5b8e-4f63-9d5a-2f4f7f0b1c11"
-	support.Spec.Objectives[2].AlertSeverity = "page"
-	support.Spec.Thresholds = &cxv1alpha1.Thresholds{Pass: *ptrQuantity("90"), Warning: *ptrQuantity("70")}
-	support.Spec.Alerting = &cxv1alpha1.Alerting{
-		For:         &metav1.Duration{Duration: 30 * time.Minute},
-		Labels:      map[string]string{"team": "support"},
-		Annotations: map[string]string{"runbook_url": "https://runbooks.larkspur.example/cx/support-experience"},
-		RuleLabels:  map[string]string{"release": "kube-prometheus-stack"},
-	}
-
-	journey := newScorecard("shop", "customer-journey",
-		fromCard(objective("purchase", 2, "90..", "75.."), "purchase-experience"),
-		fromTouchpoint(objective("repeat-ratio", 1, "0.5..2", "0.25..3"), "membership-renewal", "repeat_ratio"),
-	)
-	journey.UID = "0c3b8a52-1d2e-4c7a-8f0b-6a1e2d3c4b55"
-	journey.Spec.Alerting = &cxv1alpha1.Alerting{} // every default: for 15m, warning / critical
-
-	return map[string]*cxv1alpha1.Scorecard{"support-experience": support, "defaults": journey}
-}
-
-// TestPrometheusRuleGolden compares the generated PrometheusRules with the
-// golden files.
-func TestPrometheusRuleGolden(t *testing.T) {
-	for name, sc := range alertingCards() {
-		t.Run(name, func(t *testing.T) {
-			got, err := yaml.Marshal(controllers.PrometheusRuleFor(sc).Object)
-			if err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join("testdata", "scorecard_alerting", name+".yaml")
-			if *updateGolden {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from the generated rule (run with -update to accept):\n--- got\n%s", path, got)
-			}
-		})
-	}
-	if controllers.PrometheusRuleFor(newScorecard("shop", "no-alerting")) != nil {
-		t.Error("a card without spec.alerting got a rule")
-	}
-}
-
-// ruleFile writes the rule groups of a generated PrometheusRule as a
-// Prometheus rule file.
-func ruleFile(t *testing.T, dir string, sc *cxv1alpha1.Scorecard) string {
-	t.Helper()
-	spec := controllers.PrometheusRuleFor(sc).Object["spec"]
-	data, err := yaml.Marshal(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, sc.Name+".rules.yaml")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-// TestPrometheusRulesPassPromtool runs `promtool check rules` on the rule
-// groups of every golden card, with every lint fatal.
-func TestPrometheusRulesPassPromtool(t *testing.T) {
-	promtool, err := testenv.PrometheusBinary("promtool")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	for name, sc := range alertingCards() {
-		out, err := exec.Command(promtool, "check", "rules", "--lint=all", "--lint-fatal", ruleFile(t, dir, sc)).CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "SUCCESS") {
-			t.Errorf("promtool check rules %s: %v\n%s", name, err, out)
-		}
-	}
-}
-
-// TestPrometheusRulesFireAsDocumented runs `promtool test rules` on the
-// generated rules: an objective that stops being met alerts after `for`,
-// with the spec's labels and annotations, and so does a failing card.
-func TestPrometheusRulesFireAsDocumented(t *testing.T) {
-	promtool, err := testenv.PrometheusBinary("promtool")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	sc := alertingCards()["support-experience"] // for: 30m
-	rules := ruleFile(t, dir, sc)
-	annotations := map[string]map[string]any{} // by alert + objective
-	for _, r := range controllers.PrometheusRuleFor(sc).Object["spec"].(map[string]any)["groups"].([]any)[0].(map[string]any)["rules"].([]any) {
-		rule := r.(map[string]any)
-		key := rule["alert"].(string)
-		if strings.Contains(rule["expr"].(string), `objective="first-response"`) {
-			key += "/first-response"
-		}
-		annotations[key] = rule["annotations"].(map[string]any)
-	}
-	test := map[string]any{
-		"rule_files":          []string{rules},
-		"evaluation_interval": "1m",
-		"tests": []any{map[string]any{
-			"interval": "1m",
-			"input_series": []any{
-				// Met for 5 minutes, then not met.
-				map[string]any{"series": `cx_scorecard_objective_met{namespace="shop",scorecard="support-experience",objective="first-response"}`, "values": "1x4 0x60"},
-				// Passing for 10 minutes, then failing.
-				map[string]any{"series": `cx_scorecard_result{namespace="shop",scorecard="support-experience",result="Fail"}`, "values": "0x9 1x60"},
-			},
-			"alert_rule_test": []any{
-				// Not met since 5m, for 30m: pending at 30m, firing from 35m.
-				map[string]any{"eval_time": "30m", "alertname": controllers.AlertObjectiveNotMet, "exp_alerts": []any{}},
-				map[string]any{"eval_time": "36m", "alertname": controllers.AlertObjectiveNotMet, "exp_alerts": []any{map[string]any{
-					"exp_labels": map[string]string{"namespace": "shop", "scorecard": "support-experience", "objective": "first-response",
-						"severity": "page", "team": "support"},
-					"exp_annotations": annotations[controllers.AlertObjectiveNotMet+"/first-response"],
-				}}},
-				// Failing since 10m: firing from 40m.
-				map[string]any{"eval_time": "36m", "alertname": controllers.AlertScorecardFailed, "exp_alerts": []any{}},
-				map[string]any{"eval_time": "41m", "alertname": controllers.AlertScorecardFailed, "exp_alerts": []any{map[string]any{
-					"exp_labels": map[string]string{"namespace": "shop", "scorecard": "support-experience", "result": "Fail",
-						"severity": "critical", "team": "support"},
-					"exp_annotations": annotations[controllers.AlertScorecardFailed],
-				}}},
-			},
-		}},
-	}
-	data, err := yaml.Marshal(test)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "test.yaml")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(promtool, "test", "rules", path).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "SUCCESS") {
-		t.Fatalf("promtool test rules: %v\n%s", err, out)
-	}
-}
-
 // prometheusRule fetches the PrometheusRule of a card, nil when absent.
 func prometheusRule(g Gomega, ns, name string) func() *unstructured.Unstructured {
 	return func() *unstructured.Unstructured {
 		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(controllers.PrometheusRuleGVK)
+		u.SetGroupVersionKind(alerting.PrometheusRuleGVK)
 		err := k8s.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, u)
 		if apierrors.IsNotFound(err) {
 			return nil
@@ -291,7 +127,7 @@ func TestScorecardAlertingFollowsThePrometheusRuleCRD(t *testing.T) {
 	rule := prometheusRule(g, ns, "purchase")()
 	g.Expect(rule).NotTo(BeNil())
 	g.Expect(metav1.IsControlledBy(rule, sc)).To(BeTrue(), "the rule is not controlled by the card: %v", rule.GetOwnerReferences())
-	g.Expect(rule.Object["spec"]).To(Equal(controllers.PrometheusRuleFor(sc).Object["spec"]))
+	g.Expect(rule.Object["spec"]).To(Equal(alerting.RuleFor(sc).Object["spec"]))
 	g.Expect(rule.GetLabels()).To(HaveKeyWithValue("cx.touchstone.dev/scorecard", "purchase"))
 
 	// The rule follows the spec.
@@ -308,7 +144,7 @@ func TestScorecardAlertingFollowsThePrometheusRuleCRD(t *testing.T) {
 	// A rule of the same name that the card does not own is left alone.
 	foreign := &unstructured.Unstructured{Object: map[string]any{"spec": map[string]any{"groups": []any{
 		map[string]any{"name": "theirs", "rules": []any{map[string]any{"alert": "Theirs", "expr": "vector(1)"}}}}}}}
-	foreign.SetGroupVersionKind(controllers.PrometheusRuleGVK)
+	foreign.SetGroupVersionKind(alerting.PrometheusRuleGVK)
 	foreign.SetNamespace(ns)
 	foreign.SetName("delivery")
 	g.Expect(k8s.Create(ctx, foreign)).To(Succeed())

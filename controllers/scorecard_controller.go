@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -14,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -30,8 +27,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
+	"github.com/touchstone-dev/touchstone/internal/alerting"
 	"github.com/touchstone-dev/touchstone/internal/evaluate"
 	"github.com/touchstone-dev/touchstone/internal/metrics"
+	"github.com/touchstone-dev/touchstone/internal/objectives"
 )
 
 // ScorecardOptions configure the Scorecard controller.
@@ -109,11 +108,13 @@ type ScorecardReconciler struct {
 // Reconcile computes the status of one Scorecard and writes it when it
 // changed. Steps, in order, stopping at the first error:
 //  1. find the reference cycles through nested cards (walking the cache);
-//  2. read each objective's value from its source;
-//  3. evaluate the objectives and the card (internal/evaluate);
-//  4. write, update or delete the PrometheusRule (spec.alerting); an error
-//     here is returned (and retried) only after step 5, so that the
-//     AlertingReady condition says what failed;
+//  2. read each objective's value from its source (the cache), turned
+//     into an evaluation input by internal/objectives;
+//  3. evaluate the objectives and the card (internal/evaluate) and render
+//     status.objectives and Ready (internal/objectives);
+//  4. write, update or delete the PrometheusRule (spec.alerting), shaped by
+//     internal/alerting; an error here is returned (and retried) only
+//     after step 5, so that the AlertingReady condition says what failed;
 //  5. publish the series, patch the status if it changed, and record an
 //     Event when the result changed.
 //
@@ -164,12 +165,12 @@ func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 
 	// 3. Evaluation.
-	pass, warning := thresholds(&sc.Spec)
-	card := evaluate.Evaluate(inputs, evaluate.Thresholds{Pass: pass, Warning: warning})
+	card := evaluate.Evaluate(inputs, objectives.Thresholds(&sc.Spec))
 	st.Score = evaluate.FormatScore(card.Score)
 	st.Result = cxv1alpha1.ScorecardResult(card.Result)
-	st.Objectives = objectiveStatuses(inputs, card)
-	setReady(&sc, card, cycles, missing)
+	st.Objectives = objectives.Statuses(inputs, card)
+	ready := objectives.Ready(&sc.Spec, card, cycles, missing)
+	setCondition(&st.Conditions, sc.Generation, ready.Type, ready.Status, ready.Reason, ready.Message)
 
 	// 4. Alerting.
 	requeue, alertErr := r.reconcileAlerting(ctx, &sc, orig)
@@ -236,40 +237,6 @@ func (r *ScorecardReconciler) recordResultChange(sc *cxv1alpha1.Scorecard, from 
 		"result %s -> %s (score %s)", fromText, to, sc.Status.Score)
 }
 
-// thresholds are the card's pass and warning thresholds as numbers.
-func thresholds(spec *cxv1alpha1.ScorecardSpec) (pass, warning float64) {
-	if spec.Thresholds == nil {
-		return cxv1alpha1.DefaultThresholdPass, cxv1alpha1.DefaultThresholdWarning
-	}
-	return quantityFloat(spec.Thresholds.Pass), quantityFloat(spec.Thresholds.Warning)
-}
-
-// quantityFloat is a Quantity as the nearest float64 of its decimal
-// value: "0.6" is 0.6, where AsApproximateFloat64 computes
-// 6 * 10^-1 = 0.6000000000000001 and would fail a value of exactly 0.6
-// against a maximum of 0.6.
-func quantityFloat(q resource.Quantity) float64 {
-	f, err := strconv.ParseFloat(q.AsDec().String(), 64)
-	if err != nil {
-		return q.AsApproximateFloat64()
-	}
-	return f
-}
-
-// bounds converts an API target into evaluate bounds.
-func bounds(t cxv1alpha1.Target) evaluate.Bounds {
-	var b evaluate.Bounds
-	if t.Min != nil {
-		v := quantityFloat(*t.Min)
-		b.Min = &v
-	}
-	if t.Max != nil {
-		v := quantityFloat(*t.Max)
-		b.Max = &v
-	}
-	return b
-}
-
 // objectiveInput is an objective ready for evaluation, and the source it
 // names when that source does not exist.
 type objectiveInput struct {
@@ -279,189 +246,43 @@ type objectiveInput struct {
 
 // objectiveInput reads the value of one objective from its source. A
 // source that does not exist, has no value, or (for a Survey) has too few
-// responses gives no value, with the reason.
+// responses gives no value, with the reason; only a failure to read the
+// cache is an error.
 func (r *ScorecardReconciler) objectiveInput(ctx context.Context, sc *cxv1alpha1.Scorecard, o cxv1alpha1.Objective, cycle []string) (objectiveInput, error) {
-	in := objectiveInput{Objective: evaluate.Objective{
-		Name:   o.Name,
-		Target: bounds(o.Target),
-		Weight: o.WeightOrDefault(),
-		Key:    o.Key,
-	}}
-	if o.Warning != nil {
-		w := bounds(*o.Warning)
-		in.Warning = &w
-	}
+	in := objectiveInput{Objective: objectives.Input(o)}
 	key := func(name string) types.NamespacedName {
 		return types.NamespacedName{Namespace: sc.Namespace, Name: name}
 	}
-	var text string
+	var text, reason string
 	var err error
 	switch {
 	case o.Survey != nil:
 		var svy cxv1alpha1.Survey
 		if err = r.Get(ctx, key(o.Survey.Name), &svy); err == nil {
-			text, in.NoDataReason = surveyValue(&svy, o.Survey.Value)
-		} else if apierrors.IsNotFound(err) {
-			in.missing = fmt.Sprintf("survey %q (objective %s)", o.Survey.Name, o.Name)
-			in.NoDataReason = fmt.Sprintf("survey %q does not exist", o.Survey.Name)
+			text, reason = objectives.SurveyValue(&svy, o.Survey.Value)
 		}
 	case o.Touchpoint != nil:
 		var tp cxv1alpha1.Touchpoint
 		if err = r.Get(ctx, key(o.Touchpoint.Name), &tp); err == nil {
-			text, in.NoDataReason = touchpointValue(&tp, o.Touchpoint.Metric)
-		} else if apierrors.IsNotFound(err) {
-			in.missing = fmt.Sprintf("touchpoint %q (objective %s)", o.Touchpoint.Name, o.Name)
-			in.NoDataReason = fmt.Sprintf("touchpoint %q does not exist", o.Touchpoint.Name)
+			text, reason = objectives.TouchpointValue(&tp, o.Touchpoint.Metric)
 		}
 	case o.Scorecard != nil && cycle != nil:
-		in.NoDataReason = "reference cycle: " + strings.Join(cycle, " -> ")
+		reason = objectives.CycleReason(cycle)
 	case o.Scorecard != nil:
 		var nested cxv1alpha1.Scorecard
 		if err = r.Get(ctx, key(o.Scorecard.Name), &nested); err == nil {
-			text = nested.Status.Score
-			if text == "" {
-				in.NoDataReason = fmt.Sprintf("scorecard %q has no score yet", o.Scorecard.Name)
-			}
-		} else if apierrors.IsNotFound(err) {
-			in.missing = fmt.Sprintf("scorecard %q (objective %s)", o.Scorecard.Name, o.Name)
-			in.NoDataReason = fmt.Sprintf("scorecard %q does not exist", o.Scorecard.Name)
+			text, reason = objectives.ScorecardValue(&nested)
 		}
 	default:
-		in.NoDataReason = "the objective names no source"
+		reason = objectives.NoSourceReason
 	}
-	if err != nil && !apierrors.IsNotFound(err) {
+	if apierrors.IsNotFound(err) {
+		in.missing, reason = objectives.SourceNotFound(o)
+	} else if err != nil {
 		return in, err
 	}
-	if text != "" {
-		v, perr := strconv.ParseFloat(text, 64)
-		if perr != nil {
-			in.NoDataReason = fmt.Sprintf("the source published %q, which is not a number", text)
-		} else {
-			in.Value, in.HasValue = v, true
-		}
-	}
+	objectives.SetValue(&in.Objective, text, reason)
 	return in, nil
-}
-
-// surveyValue reads one value of a Survey's status: the display string,
-// or "" and the reason there is none. Below the survey's minimum sample
-// size (DataSufficient not True) only Responses can be read: a score from
-// too few answers must not pass an objective.
-func surveyValue(svy *cxv1alpha1.Survey, value cxv1alpha1.SurveyValue) (string, string) {
-	name := svy.Name
-	if value == "" {
-		value = cxv1alpha1.SurveyValueScore
-	}
-	st := &svy.Status
-	if st.ObservedGeneration == 0 {
-		return "", fmt.Sprintf("survey %q has not been evaluated yet", name)
-	}
-	if value == cxv1alpha1.SurveyValueResponses {
-		return strconv.FormatInt(st.Responses, 10), ""
-	}
-	if c := meta.FindStatusCondition(st.Conditions, cxv1alpha1.ConditionDataSufficient); c == nil || c.Status != metav1.ConditionTrue {
-		if c == nil {
-			return "", fmt.Sprintf("survey %q has not reported whether its data is sufficient", name)
-		}
-		return "", fmt.Sprintf("survey %q has insufficient data: %s", name, c.Message)
-	}
-	var text string
-	switch value {
-	case cxv1alpha1.SurveyValueScore:
-		text = st.Score
-	case cxv1alpha1.SurveyValueMarginOfError:
-		text = st.MarginOfError
-	case cxv1alpha1.SurveyValueMean:
-		text = st.Mean
-	case cxv1alpha1.SurveyValueThresholdPercent:
-		text = st.ThresholdPercent
-	case cxv1alpha1.SurveyValuePromoterPercent:
-		if st.NPS != nil {
-			text = st.NPS.PromoterPercent
-		}
-	case cxv1alpha1.SurveyValueDetractorPercent:
-		if st.NPS != nil {
-			text = st.NPS.DetractorPercent
-		}
-	}
-	if text == "" {
-		return "", fmt.Sprintf("survey %q publishes no %s", name, value)
-	}
-	return text, ""
-}
-
-// touchpointValue reads one metric of a Touchpoint's status: the display
-// string, or "" and the reason there is none.
-func touchpointValue(tp *cxv1alpha1.Touchpoint, metric string) (string, string) {
-	for _, m := range tp.Status.Metrics {
-		if m.Name != metric {
-			continue
-		}
-		if m.Value != "" {
-			return m.Value, ""
-		}
-		if m.Reason != "" {
-			return "", fmt.Sprintf("touchpoint %q metric %s has no value: %s", tp.Name, metric, m.Reason)
-		}
-		return "", fmt.Sprintf("touchpoint %q metric %s has no value yet", tp.Name, metric)
-	}
-	return "", fmt.Sprintf("touchpoint %q has no metric %s (yet)", tp.Name, metric)
-}
-
-// objectiveStatuses renders the evaluation for status.
-func objectiveStatuses(inputs []evaluate.Objective, card evaluate.CardResult) []cxv1alpha1.ObjectiveStatus {
-	out := make([]cxv1alpha1.ObjectiveStatus, 0, len(card.Objectives))
-	for i, o := range card.Objectives {
-		in := inputs[i]
-		s := cxv1alpha1.ObjectiveStatus{
-			Name:   o.Name,
-			Target: in.Target.String(),
-			Result: cxv1alpha1.ObjectiveResult(o.Result),
-			Score:  evaluate.FormatScore(o.Earned),
-			Weight: o.Weight,
-			Key:    o.Key,
-			Reason: o.Reason,
-		}
-		if in.Warning != nil {
-			s.Warning = in.Warning.String()
-		}
-		if o.Result != evaluate.NoData {
-			s.Value = evaluate.FormatNumber(in.Value)
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-// setReady sets the Ready condition: False for a reference cycle or a
-// missing source, True otherwise (objectives without data are counted in
-// the message: they are data, not a failure to reconcile).
-func setReady(sc *cxv1alpha1.Scorecard, card evaluate.CardResult, cycles map[string][]string, missing []string) {
-	conds, gen := &sc.Status.Conditions, sc.Generation
-	switch {
-	case len(cycles) > 0:
-		var paths []string
-		seen := map[string]bool{}
-		for _, o := range sc.Spec.Objectives {
-			if p, ok := cycles[o.Name]; ok && !seen[strings.Join(p, " -> ")] {
-				seen[strings.Join(p, " -> ")] = true
-				paths = append(paths, strings.Join(p, " -> ")+" (objective "+o.Name+")")
-			}
-		}
-		setCondition(conds, gen, cxv1alpha1.ConditionReady, metav1.ConditionFalse, cxv1alpha1.ReasonReferenceCycle,
-			"scorecards refer to each other in a cycle, so those objectives have no data: "+strings.Join(paths, "; "))
-	case len(missing) > 0:
-		setCondition(conds, gen, cxv1alpha1.ConditionReady, metav1.ConditionFalse, cxv1alpha1.ReasonSourceNotFound,
-			"missing sources, whose objectives have no data: "+strings.Join(missing, ", "))
-	default:
-		msg := fmt.Sprintf("%d objectives evaluated: score %s, result %s (%s)",
-			len(card.Objectives), evaluate.FormatScore(card.Score), card.Result, card.Reason)
-		if n := len(card.NoData); n > 0 {
-			msg += fmt.Sprintf("; %d of %d objectives have no data and score 0: %s",
-				n, len(card.Objectives), strings.Join(card.NoData, ", "))
-		}
-		setCondition(conds, gen, cxv1alpha1.ConditionReady, metav1.ConditionTrue, cxv1alpha1.ReasonObjectivesEvaluated, msg)
-	}
 }
 
 // cyclePath looks for a path of scorecard references from ref back to sc,
@@ -671,17 +492,6 @@ func (r *ScorecardReconciler) cardsWithAlerting(ctx context.Context, _ client.Ob
 // metadata only (the scheme need not know the type).
 var apiextensionsCRDKind = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
 
-// PrometheusRuleGVK is the prometheus-operator kind the controller writes
-// for spec.alerting.
-var PrometheusRuleGVK = schema.GroupVersionKind{Group: "monitoring.coreos.com", Version: "v1", Kind: "PrometheusRule"}
-
-// Names of the generated alerts. One name per kind of alert, told apart by
-// the namespace, scorecard and objective labels of the series they watch.
-const (
-	AlertObjectiveNotMet = "CXScorecardObjectiveNotMet"
-	AlertScorecardFailed = "CXScorecardFailing"
-)
-
 // crdAbsentTTL bounds how long "the PrometheusRule CRD is not installed" is
 // believed without asking discovery again.
 const crdAbsentTTL = 10 * time.Second
@@ -721,9 +531,9 @@ func (r *ScorecardReconciler) reconcileAlerting(ctx context.Context, sc *cxv1alp
 		return notInstalled()
 	}
 
-	desired := PrometheusRuleFor(sc)
+	desired := alerting.RuleFor(sc)
 	current := &unstructured.Unstructured{}
-	current.SetGroupVersionKind(PrometheusRuleGVK)
+	current.SetGroupVersionKind(alerting.PrometheusRuleGVK)
 	err = r.Get(ctx, client.ObjectKeyFromObject(desired), current)
 	switch {
 	case apierrors.IsNotFound(err):
@@ -759,7 +569,7 @@ func (r *ScorecardReconciler) deleteRule(ctx context.Context, sc *cxv1alpha1.Sco
 		return err
 	}
 	rule := &unstructured.Unstructured{}
-	rule.SetGroupVersionKind(PrometheusRuleGVK)
+	rule.SetGroupVersionKind(alerting.PrometheusRuleGVK)
 	err = r.Get(ctx, client.ObjectKeyFromObject(sc), rule)
 	if apierrors.IsNotFound(err) || meta.IsNoMatchError(err) {
 		return nil
@@ -785,7 +595,7 @@ func (r *ScorecardReconciler) ruleCRDInstalled() (bool, error) {
 	if now.Before(r.crdAbsentUntil) {
 		return false, nil
 	}
-	_, err := r.RESTMapper.RESTMapping(PrometheusRuleGVK.GroupKind(), PrometheusRuleGVK.Version)
+	_, err := r.RESTMapper.RESTMapping(alerting.PrometheusRuleGVK.GroupKind(), alerting.PrometheusRuleGVK.Version)
 	if err == nil {
 		return true, nil
 	}
@@ -798,152 +608,4 @@ func (r *ScorecardReconciler) ruleCRDInstalled() (bool, error) {
 		return false, nil
 	}
 	return false, err
-}
-
-// PrometheusRuleFor returns the PrometheusRule the controller writes for a
-// Scorecard with spec.alerting: named after the card, in its namespace,
-// controlled by it, with one group holding
-//   - per objective, alert CXScorecardObjectiveNotMet on
-//     cx_scorecard_objective_met{namespace,scorecard,objective} == 0 (not
-//     met: Warning, Fail or no data) for spec.alerting.for, with severity
-//     objectiveSeverity or the objective's alertSeverity;
-//   - alert CXScorecardFailing on
-//     cx_scorecard_result{namespace,scorecard,result="Fail"} == 1 for
-//     spec.alerting.for, with severity resultSeverity.
-//
-// Every alert carries spec.alerting.labels and a generated summary and
-// description, which spec.alerting.annotations may replace or add to.
-// It returns nil when the card does not ask for alerts.
-func PrometheusRuleFor(sc *cxv1alpha1.Scorecard) *unstructured.Unstructured {
-	a := sc.Spec.Alerting
-	if a == nil {
-		return nil
-	}
-	ns, name := sc.Namespace, sc.Name
-	forText := promDuration(a.ForOrDefault())
-	objectiveSeverity := orDefault(a.ObjectiveSeverity, "warning")
-	resultSeverity := orDefault(a.ResultSeverity, "critical")
-	card := fmt.Sprintf("%s/%s", ns, name)
-	look := fmt.Sprintf("`kubectl -n %s get scorecard %s -o yaml` shows the values and reasons.", ns, name)
-
-	var rules []any
-	for _, o := range sc.Spec.Objectives {
-		target := bounds(o.Target).String()
-		if o.Warning != nil {
-			target += " (warning band " + bounds(*o.Warning).String() + ")"
-		}
-		desc := fmt.Sprintf("Objective %s of scorecard %s reads %s and has not met its target %s for %s: its result is Warning, Fail or NoData.",
-			o.Name, card, sourceText(o), target, forText)
-		if o.Key {
-			desc += " It is a key objective: the scorecard fails while it fails or has no data."
-		}
-		rules = append(rules, map[string]any{
-			"alert":  AlertObjectiveNotMet,
-			"expr":   fmt.Sprintf("cx_scorecard_objective_met{namespace=%q,scorecard=%q,objective=%q} == 0", ns, name, o.Name),
-			"for":    forText,
-			"labels": alertLabels(a.Labels, orDefault(o.AlertSeverity, objectiveSeverity), "objective", o.Name),
-			"annotations": alertAnnotations(a.Annotations,
-				fmt.Sprintf("CX objective %s of scorecard %s is not met", o.Name, card), desc+" "+look),
-		})
-	}
-	pass, warning := thresholds(&sc.Spec)
-	rules = append(rules, map[string]any{
-		"alert":  AlertScorecardFailed,
-		"expr":   fmt.Sprintf("cx_scorecard_result{namespace=%q,scorecard=%q,result=\"Fail\"} == 1", ns, name),
-		"for":    forText,
-		"labels": alertLabels(a.Labels, resultSeverity),
-		"annotations": alertAnnotations(a.Annotations,
-			fmt.Sprintf("CX scorecard %s is failing", card),
-			fmt.Sprintf("Scorecard %s has had the result Fail for %s: its score is below the warning threshold %s (pass at %s), or a key objective fails or has no data. %s",
-				card, forText, evaluate.FormatNumber(warning), evaluate.FormatNumber(pass), look)),
-	})
-
-	u := &unstructured.Unstructured{Object: map[string]any{
-		"spec": map[string]any{
-			"groups": []any{map[string]any{
-				"name":  fmt.Sprintf("cx.scorecard.%s.%s", ns, name),
-				"rules": rules,
-			}},
-		},
-	}}
-	u.SetGroupVersionKind(PrometheusRuleGVK)
-	u.SetNamespace(ns)
-	u.SetName(name)
-	labels := map[string]string{}
-	for k, v := range a.RuleLabels {
-		labels[k] = v
-	}
-	labels["app.kubernetes.io/managed-by"] = "touchstone"
-	labels["cx.touchstone.dev/scorecard"] = name
-	u.SetLabels(labels)
-	u.SetOwnerReferences([]metav1.OwnerReference{*metav1.NewControllerRef(sc, cxv1alpha1.GroupVersion.WithKind("Scorecard"))})
-	return u
-}
-
-// sourceText names an objective's source for an alert description.
-func sourceText(o cxv1alpha1.Objective) string {
-	switch {
-	case o.Survey != nil:
-		return fmt.Sprintf("survey %s (%s)", o.Survey.Name, orDefault(string(o.Survey.Value), string(cxv1alpha1.SurveyValueScore)))
-	case o.Touchpoint != nil:
-		return fmt.Sprintf("metric %s of touchpoint %s", o.Touchpoint.Metric, o.Touchpoint.Name)
-	case o.Scorecard != nil:
-		return fmt.Sprintf("the score of scorecard %s", o.Scorecard.Name)
-	}
-	return "no source"
-}
-
-// alertLabels are the user's labels plus the severity and the given
-// label pairs, as unstructured values. The objective rules carry the
-// objective's name (the same value as on the series they watch), so that
-// no two rules of a group have the same name and labels.
-func alertLabels(user map[string]string, severity string, pairs ...string) map[string]any {
-	out := map[string]any{}
-	for k, v := range user {
-		out[k] = v
-	}
-	out["severity"] = severity
-	for i := 0; i+1 < len(pairs); i += 2 {
-		out[pairs[i]] = pairs[i+1]
-	}
-	return out
-}
-
-// alertAnnotations are the generated summary and description, replaced or
-// completed by the user's annotations.
-func alertAnnotations(user map[string]string, summary, description string) map[string]any {
-	out := map[string]any{"summary": summary, "description": description}
-	for k, v := range user {
-		out[k] = v
-	}
-	return out
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
-// promDuration renders a duration the way Prometheus and the
-// PrometheusRule CRD write them: 30m, 1h30m, 1m30s, 500ms.
-func promDuration(d time.Duration) string {
-	if d <= 0 {
-		return "0s"
-	}
-	var b strings.Builder
-	for _, u := range []struct {
-		unit time.Duration
-		name string
-	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}, {time.Millisecond, "ms"}} {
-		if n := d / u.unit; n > 0 {
-			fmt.Fprintf(&b, "%d%s", n, u.name)
-			d -= n * u.unit
-		}
-	}
-	if b.Len() == 0 {
-		return "0s"
-	}
-	return b.String()
 }

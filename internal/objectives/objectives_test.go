@@ -1,0 +1,292 @@
+package objectives_test
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
+	"github.com/touchstone-dev/touchstone/internal/evaluate"
+	"github.com/touchstone-dev/touchstone/internal/objectives"
+)
+
+func quantity(s string) *resource.Quantity {
+	q := resource.MustParse(s)
+	return &q
+}
+
+// target parses "min..max" with either side empty, for example "80.." or
+// "..7200".
+func target(s string) cxv1alpha1.Target {
+	lo, hi, _ := strings.Cut(s, "..")
+	var t cxv1alpha1.Target
+	if lo != "" {
+		t.Min = quantity(lo)
+	}
+	if hi != "" {
+		t.Max = quantity(hi)
+	}
+	return t
+}
+
+func TestQuantityFloatIsTheExactDecimal(t *testing.T) {
+	for in, want := range map[string]float64{
+		"0.6":   0.6, // not 0.6000000000000001: a value of 0.6 meets a maximum of 0.6
+		"1500m": 1.5,
+		"7200":  7200,
+		"2k":    2000,
+		"1e3":   1000,
+		"-0.25": -0.25,
+		"0":     0,
+	} {
+		if got := objectives.QuantityFloat(resource.MustParse(in)); got != want {
+			t.Errorf("QuantityFloat(%s) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+func TestBounds(t *testing.T) {
+	for in, want := range map[string]string{
+		"80..":   ">= 80",
+		"..7200": "<= 7200",
+		"0.5..2": "0.5 .. 2",
+		"..":     "any value",
+	} {
+		if got := objectives.Bounds(target(in)).String(); got != want {
+			t.Errorf("Bounds(%s) = %s, want %s", in, got, want)
+		}
+	}
+	// The reason for QuantityFloat: a ratio of exactly 0.6 meets "at most 0.6".
+	if !objectives.Bounds(target("..0.6")).Contains(0.6) {
+		t.Error("0.6 is outside the target <= 0.6")
+	}
+	if objectives.Bounds(target("0.6..")).Contains(0.5999) {
+		t.Error("0.5999 is inside the target >= 0.6")
+	}
+}
+
+func TestThresholds(t *testing.T) {
+	if got, want := objectives.Thresholds(&cxv1alpha1.ScorecardSpec{}), (evaluate.Thresholds{Pass: 90, Warning: 75}); got != want {
+		t.Errorf("defaults: %+v, want %+v", got, want)
+	}
+	spec := &cxv1alpha1.ScorecardSpec{Thresholds: &cxv1alpha1.Thresholds{Pass: *quantity("92.5"), Warning: *quantity("60")}}
+	if got, want := objectives.Thresholds(spec), (evaluate.Thresholds{Pass: 92.5, Warning: 60}); got != want {
+		t.Errorf("set: %+v, want %+v", got, want)
+	}
+}
+
+func TestInputHasTheSpecButNoValue(t *testing.T) {
+	w := target("70..")
+	in := objectives.Input(cxv1alpha1.Objective{Name: "csat", Target: target("80.."), Warning: &w, Key: true})
+	if in.Name != "csat" || in.Weight != 1 || !in.Key || in.HasValue {
+		t.Errorf("input %+v: want csat, weight 1 (the default), key, no value", in)
+	}
+	if in.Target.String() != ">= 80" || in.Warning == nil || in.Warning.String() != ">= 70" {
+		t.Errorf("target %s, warning %v: want >= 80 and >= 70", in.Target, in.Warning)
+	}
+	if in := objectives.Input(cxv1alpha1.Objective{Name: "backlog", Target: target("..15"), Weight: 4}); in.Weight != 4 || in.Warning != nil {
+		t.Errorf("input %+v: want weight 4 and no warning band", in)
+	}
+}
+
+func TestSetValue(t *testing.T) {
+	for _, tc := range []struct {
+		text, reason string
+		value        float64
+		hasValue     bool
+		wantReason   string
+	}{
+		{text: "72.5", value: 72.5, hasValue: true},
+		{text: "-12", value: -12, hasValue: true},
+		{reason: `survey "csat" has not been evaluated yet`, wantReason: `survey "csat" has not been evaluated yet`},
+		{text: "n/a", wantReason: `the source published "n/a", which is not a number`},
+	} {
+		in := evaluate.Objective{Name: "o"}
+		objectives.SetValue(&in, tc.text, tc.reason)
+		if in.HasValue != tc.hasValue || in.Value != tc.value || in.NoDataReason != tc.wantReason {
+			t.Errorf("SetValue(%q, %q) = %v/%v/%q, want %v/%v/%q", tc.text, tc.reason,
+				in.Value, in.HasValue, in.NoDataReason, tc.value, tc.hasValue, tc.wantReason)
+		}
+	}
+}
+
+// survey is an evaluated Survey; sufficient is the DataSufficient status,
+// "" for no condition.
+func survey(sufficient metav1.ConditionStatus, mutate func(*cxv1alpha1.SurveyStatus)) *cxv1alpha1.Survey {
+	svy := &cxv1alpha1.Survey{ObjectMeta: metav1.ObjectMeta{Name: "csat"}}
+	svy.Status = cxv1alpha1.SurveyStatus{
+		ObservedGeneration: 1, Responses: 12,
+		Score: "42", MarginOfError: "6.1", Mean: "4.2", ThresholdPercent: "81.5",
+	}
+	if sufficient != "" {
+		svy.Status.Conditions = []metav1.Condition{{Type: cxv1alpha1.ConditionDataSufficient, Status: sufficient, Message: "12 of 30 responses"}}
+	}
+	if mutate != nil {
+		mutate(&svy.Status)
+	}
+	return svy
+}
+
+func TestSurveyValue(t *testing.T) {
+	nps := func(st *cxv1alpha1.SurveyStatus) {
+		st.NPS = &cxv1alpha1.NPSBreakdown{PromoterPercent: "55", DetractorPercent: "13"}
+	}
+	for _, tc := range []struct {
+		name      string
+		svy       *cxv1alpha1.Survey
+		value     cxv1alpha1.SurveyValue
+		text, why string
+	}{
+		{"not evaluated", survey(metav1.ConditionTrue, func(st *cxv1alpha1.SurveyStatus) { st.ObservedGeneration = 0 }),
+			cxv1alpha1.SurveyValueResponses, "", `survey "csat" has not been evaluated yet`},
+		// The sample size is readable whatever it is: that is what an
+		// "enough answers" objective checks.
+		{"responses below the minimum", survey(metav1.ConditionFalse, nil), cxv1alpha1.SurveyValueResponses, "12", ""},
+		{"score below the minimum", survey(metav1.ConditionFalse, nil), cxv1alpha1.SurveyValueScore,
+			"", `survey "csat" has insufficient data: 12 of 30 responses`},
+		{"no DataSufficient condition", survey("", nil), cxv1alpha1.SurveyValueScore,
+			"", `survey "csat" has not reported whether its data is sufficient`},
+		{"score by default", survey(metav1.ConditionTrue, nil), "", "42", ""},
+		{"margin of error", survey(metav1.ConditionTrue, nil), cxv1alpha1.SurveyValueMarginOfError, "6.1", ""},
+		{"mean", survey(metav1.ConditionTrue, nil), cxv1alpha1.SurveyValueMean, "4.2", ""},
+		{"threshold percent", survey(metav1.ConditionTrue, nil), cxv1alpha1.SurveyValueThresholdPercent, "81.5", ""},
+		{"promoters", survey(metav1.ConditionTrue, nps), cxv1alpha1.SurveyValuePromoterPercent, "55", ""},
+		{"detractors", survey(metav1.ConditionTrue, nps), cxv1alpha1.SurveyValueDetractorPercent, "13", ""},
+		{"promoters of a non-NPS survey", survey(metav1.ConditionTrue, nil), cxv1alpha1.SurveyValuePromoterPercent,
+			"", `survey "csat" publishes no PromoterPercent`},
+		{"an empty value", survey(metav1.ConditionTrue, func(st *cxv1alpha1.SurveyStatus) { st.Mean = "" }), cxv1alpha1.SurveyValueMean,
+			"", `survey "csat" publishes no Mean`},
+	} {
+		text, why := objectives.SurveyValue(tc.svy, tc.value)
+		if text != tc.text || why != tc.why {
+			t.Errorf("%s: got %q, %q; want %q, %q", tc.name, text, why, tc.text, tc.why)
+		}
+	}
+}
+
+func TestTouchpointValue(t *testing.T) {
+	tp := &cxv1alpha1.Touchpoint{ObjectMeta: metav1.ObjectMeta{Name: "helpdesk"}}
+	tp.Status.Metrics = []cxv1alpha1.MetricStatus{
+		{Name: "backlog_per_agent", Value: "12.5"},
+		{Name: "churn_ratio", Reason: "division by zero: customers_at_start is 0"},
+		{Name: "first_response_seconds"},
+	}
+	for metric, want := range map[string][2]string{
+		"backlog_per_agent":      {"12.5", ""},
+		"churn_ratio":            {"", `touchpoint "helpdesk" metric churn_ratio has no value: division by zero: customers_at_start is 0`},
+		"first_response_seconds": {"", `touchpoint "helpdesk" metric first_response_seconds has no value yet`},
+		"csat":                   {"", `touchpoint "helpdesk" has no metric csat (yet)`},
+	} {
+		text, why := objectives.TouchpointValue(tp, metric)
+		if [2]string{text, why} != want {
+			t.Errorf("%s: got %q, %q; want %q", metric, text, why, want)
+		}
+	}
+}
+
+func TestScorecardValue(t *testing.T) {
+	sc := &cxv1alpha1.Scorecard{ObjectMeta: metav1.ObjectMeta{Name: "stage"}}
+	if text, why := objectives.ScorecardValue(sc); text != "" || why != `scorecard "stage" has no score yet` {
+		t.Errorf("unscored card: %q, %q", text, why)
+	}
+	sc.Status.Score = "58.33"
+	if text, why := objectives.ScorecardValue(sc); text != "58.33" || why != "" {
+		t.Errorf("scored card: %q, %q", text, why)
+	}
+}
+
+func TestSourceNotFoundAndCycleReason(t *testing.T) {
+	for _, tc := range []struct {
+		o            cxv1alpha1.Objective
+		missing, why string
+	}{
+		{cxv1alpha1.Objective{Name: "csat", Survey: &cxv1alpha1.SurveySource{Name: "support-csat"}},
+			`survey "support-csat" (objective csat)`, `survey "support-csat" does not exist`},
+		{cxv1alpha1.Objective{Name: "backlog", Touchpoint: &cxv1alpha1.TouchpointSource{Name: "helpdesk", Metric: "backlog"}},
+			`touchpoint "helpdesk" (objective backlog)`, `touchpoint "helpdesk" does not exist`},
+		{cxv1alpha1.Objective{Name: "purchase", Scorecard: &cxv1alpha1.LocalObjectReference{Name: "purchase-experience"}},
+			`scorecard "purchase-experience" (objective purchase)`, `scorecard "purchase-experience" does not exist`},
+		{cxv1alpha1.Objective{Name: "nothing"}, "", ""},
+	} {
+		missing, why := objectives.SourceNotFound(tc.o)
+		if missing != tc.missing || why != tc.why {
+			t.Errorf("%s: got %q, %q; want %q, %q", tc.o.Name, missing, why, tc.missing, tc.why)
+		}
+	}
+	if got := objectives.CycleReason([]string{"journey", "stage", "journey"}); got != "reference cycle: journey -> stage -> journey" {
+		t.Errorf("CycleReason: %q", got)
+	}
+}
+
+// workedCard is the worked example of internal/evaluate: thresholds
+// 90 / 75; csat (weight 3, key, >= 80, warning >= 70) reads 85 and
+// passes; backlog (weight 1, <= 15, warning <= 25) reads 20 and warns;
+// first-response (weight 2, <= 7200) has no data. Earned 3 + 0.5 + 0 = 3.5
+// of 6: score 58.33, below 75: Fail.
+func workedCard() (*cxv1alpha1.ScorecardSpec, []evaluate.Objective, evaluate.CardResult) {
+	csatWarning, backlogWarning := target("70.."), target("..25")
+	spec := &cxv1alpha1.ScorecardSpec{Objectives: []cxv1alpha1.Objective{
+		{Name: "csat", Weight: 3, Key: true, Target: target("80.."), Warning: &csatWarning},
+		{Name: "backlog", Weight: 1, Target: target("..15"), Warning: &backlogWarning},
+		{Name: "first-response", Weight: 2, Target: target("..7200")},
+	}}
+	values := [][2]string{{"85", ""}, {"20", ""}, {"", `touchpoint "helpdesk" metric first_response_seconds has no value yet`}}
+	var inputs []evaluate.Objective
+	for i, o := range spec.Objectives {
+		in := objectives.Input(o)
+		objectives.SetValue(&in, values[i][0], values[i][1])
+		inputs = append(inputs, in)
+	}
+	// A stale number next to no data must not be shown.
+	inputs[2].Value = 9000
+	return spec, inputs, evaluate.Evaluate(inputs, objectives.Thresholds(spec))
+}
+
+func TestStatuses(t *testing.T) {
+	_, inputs, card := workedCard()
+	want := []cxv1alpha1.ObjectiveStatus{
+		{Name: "csat", Value: "85", Target: ">= 80", Warning: ">= 70", Key: true, Result: cxv1alpha1.ObjectivePass,
+			Score: "3", Weight: 3, Reason: "85 is inside the target >= 80"},
+		{Name: "backlog", Value: "20", Target: "<= 15", Warning: "<= 25", Result: cxv1alpha1.ObjectiveWarning,
+			Score: "0.5", Weight: 1, Reason: "20 misses the target <= 15 but is inside the warning band <= 25"},
+		{Name: "first-response", Target: "<= 7200", Result: cxv1alpha1.ObjectiveNoData,
+			Score: "0", Weight: 2, Reason: `touchpoint "helpdesk" metric first_response_seconds has no value yet`},
+	}
+	if got := objectives.Statuses(inputs, card); !reflect.DeepEqual(got, want) {
+		t.Errorf("Statuses:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestReady(t *testing.T) {
+	spec, _, card := workedCard()
+	check := func(name string, got metav1.Condition, status metav1.ConditionStatus, reason, message string) {
+		t.Helper()
+		want := metav1.Condition{Type: cxv1alpha1.ConditionReady, Status: status, Reason: reason, Message: message}
+		if got != want {
+			t.Errorf("%s:\n got %+v\nwant %+v", name, got, want)
+		}
+	}
+
+	// Objectives without data are data: Ready stays True and counts them.
+	check("evaluated", objectives.Ready(spec, card, nil, nil), metav1.ConditionTrue, cxv1alpha1.ReasonObjectivesEvaluated,
+		"3 objectives evaluated: score 58.33, result Fail (score 58.33 is below the warning threshold 75); "+
+			"1 of 3 objectives have no data and score 0: first-response")
+
+	missing := []string{`touchpoint "helpdesk" (objective first-response)`}
+	check("missing source", objectives.Ready(spec, card, nil, missing), metav1.ConditionFalse, cxv1alpha1.ReasonSourceNotFound,
+		`missing sources, whose objectives have no data: touchpoint "helpdesk" (objective first-response)`)
+
+	// A cycle wins over a missing source, and each path is named once, by
+	// the first objective on it in the spec's order.
+	cycles := map[string][]string{
+		"first-response": {"journey", "stage", "journey"},
+		"backlog":        {"journey", "stage", "journey"},
+		"csat":           {"journey", "checkout", "stage", "journey"},
+	}
+	check("cycle", objectives.Ready(spec, card, cycles, missing), metav1.ConditionFalse, cxv1alpha1.ReasonReferenceCycle,
+		"scorecards refer to each other in a cycle, so those objectives have no data: "+
+			"journey -> checkout -> stage -> journey (objective csat); journey -> stage -> journey (objective backlog)")
+}
