@@ -69,6 +69,10 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	env.ControlPlane.APIServer = &envtest.APIServer{CertDir: certs}
+	// envtest runs etcd without fsync; these tests are about durability,
+	// so etcd syncs its writes as it does in a cluster.
+	env.ControlPlane.Etcd = &envtest.Etcd{}
+	env.ControlPlane.Etcd.Configure().Set("unsafe-no-fsync", "false")
 	// A kube-apiserver with clients attached drains for a long time on
 	// SIGTERM; the outage test wants it gone at once (then SIGKILL).
 	env.ControlPlaneStopTimeout = 3 * time.Second
