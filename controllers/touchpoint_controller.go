@@ -3,55 +3,392 @@ package controllers
 import (
 	"context"
 	"flag"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
+	"github.com/touchstone-dev/touchstone/internal/collect"
+	"github.com/touchstone-dev/touchstone/internal/metrics"
 )
 
-// CollectorOptions configure the collector scheduler.
-type CollectorOptions struct{}
+// CollectorOptions configure the collector scheduler and the Touchpoint
+// controller that publishes what it collects.
+type CollectorOptions struct {
+	// Workers bounds the collector runs in flight.
+	Workers int
+	// MaxRunsPerSource bounds the runs in flight against one source
+	// (scheme://host), so that a slow source never takes every worker.
+	MaxRunsPerSource int
+	// MaxResponseBytes bounds the body of a source's answer.
+	MaxResponseBytes int64
+	// CredentialTTL is how long a Secret read for a collector is reused: a
+	// rotated Secret is used within this delay.
+	CredentialTTL time.Duration
+	// StaleAfterFailures is how many failed runs in a row make a metric
+	// lose its last value.
+	StaleAfterFailures int
+	// ConcurrentReconciles is how many Touchpoints have their status
+	// computed at once.
+	ConcurrentReconciles int
+}
 
 // DefaultCollectorOptions returns the defaults of the collector flags.
 func DefaultCollectorOptions() CollectorOptions {
-	return CollectorOptions{}
+	return CollectorOptions{
+		Workers:              collect.DefaultWorkers,
+		MaxRunsPerSource:     collect.DefaultWorkers / 2,
+		MaxResponseBytes:     collect.DefaultMaxResponseBytes,
+		CredentialTTL:        collect.DefaultCredentialTTL,
+		StaleAfterFailures:   collect.DefaultStaleAfterFailures,
+		ConcurrentReconciles: 4,
+	}
 }
 
-func (o *CollectorOptions) bindFlags(fs *flag.FlagSet) {}
+func (o *CollectorOptions) bindFlags(fs *flag.FlagSet) {
+	fs.IntVar(&o.Workers, "collector-workers", o.Workers, "Most collector runs in flight at once (the worker pool).")
+	fs.IntVar(&o.MaxRunsPerSource, "collector-max-runs-per-source", o.MaxRunsPerSource,
+		"Most collector runs in flight against one source (scheme://host), so that a slow source never takes every worker.")
+	fs.Int64Var(&o.MaxResponseBytes, "collector-max-response-bytes", o.MaxResponseBytes,
+		"Largest response body a collector reads from its source.")
+	fs.DurationVar(&o.CredentialTTL, "collector-credential-ttl", o.CredentialTTL,
+		"How long a Secret read for a collector is reused (a rotated Secret is used within this delay).")
+	fs.IntVar(&o.StaleAfterFailures, "collector-stale-after-failures", o.StaleAfterFailures,
+		"Failed runs in a row after which a collected metric loses its last value.")
+	fs.IntVar(&o.ConcurrentReconciles, "touchpoint-concurrent-reconciles", o.ConcurrentReconciles,
+		"Touchpoints whose status is computed at once.")
+}
 
-// setupTouchpoints registers the Touchpoint controller and what it needs.
+// setupTouchpoints registers the collector scheduler (a leader-only
+// runnable) and the Touchpoint controller it wakes.
 func setupTouchpoints(mgr ctrl.Manager, o Options) error {
-	return (&TouchpointReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr)
+	c := o.Collectors
+	wake := &wakeups{}
+	sched := collect.NewScheduler(collect.SchedulerOptions{
+		Workers:          c.Workers,
+		MaxRunsPerSource: c.MaxRunsPerSource,
+		Notify:           wake.add,
+	})
+	if err := mgr.Add(sched); err != nil {
+		return err
+	}
+	return (&TouchpointReconciler{
+		Client:                mgr.GetClient(),
+		Env:                   collect.NewEnv(mgr.GetAPIReader(), collect.EnvOptions{CredentialTTL: c.CredentialTTL, MaxResponseBytes: c.MaxResponseBytes}),
+		Scheduler:             sched,
+		Recorder:              mgr.GetEventRecorder("touchstone-touchpoint"),
+		SecretRecheckInterval: o.SecretRecheckInterval,
+		StaleAfterFailures:    int32(c.StaleAfterFailures),
+		ConcurrentReconciles:  c.ConcurrentReconciles,
+		wake:                  wake,
+	}).SetupWithManager(mgr)
 }
 
-// TouchpointReconciler publishes the metrics of each Touchpoint.
+// TouchpointReconciler keeps the collector scheduler in step with each
+// Touchpoint's spec and publishes what the collectors learned: status,
+// cx_touchpoint_value, and an Event when a collector starts failing or
+// recovers.
 type TouchpointReconciler struct {
 	client.Client
+	// Env resolves Secrets (API reader, short cache) for the collectors.
+	Env *collect.Env
+	// Scheduler runs the collectors.
+	Scheduler *collect.Scheduler
+	// Recorder records the CollectorFailing and CollectorRecovered Events.
+	Recorder recorder.EventRecorder
+	// SecretRecheckInterval is how often a Touchpoint whose Secret is
+	// missing looks again (Secrets are not watched).
+	SecretRecheckInterval time.Duration
+	// StaleAfterFailures is how many failed runs in a row make a metric
+	// lose its last value.
+	StaleAfterFailures int32
+	// ConcurrentReconciles bounds the reconciles in flight.
+	ConcurrentReconciles int
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+
+	wake     *wakeups
+	compiled collect.CompileCache
 }
+
+// Event reasons of the Touchpoint controller.
+const (
+	eventCollectorFailing   = "CollectorFailing"
+	eventCollectorRecovered = "CollectorRecovered"
+)
 
 // +kubebuilder:rbac:groups=cx.touchstone.dev,resources=touchpoints,verbs=get;list;watch
 // +kubebuilder:rbac:groups=cx.touchstone.dev,resources=touchpoints/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile computes the status of one Touchpoint and writes it when it
-// changed.
+// changed. Steps, in order, stopping at the first error:
+//  1. a Touchpoint that is gone (or going) has its collectors stopped and
+//     its series deleted;
+//  2. compile the derived expressions (cached by their text);
+//  3. sync the scheduler's jobs with the spec: new or changed collectors
+//     run at once, removed ones stop;
+//  4. resolve the referenced Secrets (through the short-lived cache); a
+//     Secret that appeared makes the collectors that missed it run at once;
+//  5. build metrics and collectors from the scheduler's snapshot
+//     (internal/collect), set the conditions and the cx_touchpoint_value
+//     series;
+//  6. patch the status only when a value, an error, a failure count or a
+//     condition changed (run times alone never cause a write), then record
+//     an Event for each collector that started failing or recovered.
+//
+// The scheduler wakes this reconciler once after each round of a
+// Touchpoint's runs that changed something; the Touchpoint's own status
+// writes do not.
 func (r *TouchpointReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	log := logf.FromContext(ctx)
 	var tp cxv1alpha1.Touchpoint
 	if err := r.Get(ctx, req.NamespacedName, &tp); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.stop(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if tp.DeletionTimestamp != nil {
+		r.stop(req.NamespacedName)
+		return ctrl.Result{}, nil
+	}
+	now := time.Now()
+	if r.Now != nil {
+		now = r.Now()
+	}
+
+	derived := r.compiled.Get(collectedMetrics(&tp.Spec), derivedMetrics(&tp.Spec))
+	r.Scheduler.Sync(req.NamespacedName, collect.JobsFor(r.Env, &tp))
+
+	secretErr := r.Env.CheckSecrets(ctx, &tp)
+	if secretErr != nil && secretErr.Reason == "" {
+		return ctrl.Result{}, secretErr // reading failed: retry
+	}
+	snapshot := r.Scheduler.Snapshot(req.NamespacedName)
+	if secretErr == nil {
+		for _, st := range snapshot {
+			if st.ErrorKind == collect.ErrSecret {
+				r.Scheduler.RunNow(req.NamespacedName, st.Name)
+			}
+		}
+	}
+
+	res := collect.BuildStatus(collect.StatusInput{
+		Spec:               &tp.Spec,
+		Previous:           &tp.Status,
+		Collectors:         snapshot,
+		Derived:            derived,
+		Now:                now,
+		StaleAfterFailures: r.StaleAfterFailures,
+	})
 	orig := tp.DeepCopy()
-	tp.Status.ObservedGeneration = tp.Generation
-	setCondition(&tp.Status.Conditions, tp.Generation, cxv1alpha1.ConditionReady, boolStatus(true),
-		cxv1alpha1.ReasonReconciled, "touchpoint is reconciled")
-	_, err := patchStatus(ctx, r.Client, orig, &tp, orig.Status, tp.Status)
-	return ctrl.Result{}, err
+	st := &tp.Status
+	st.ObservedGeneration = tp.Generation
+	st.Metrics, st.Collectors = res.Metrics, res.Collectors
+	st.HealthyCollectors = fmt.Sprintf("%d/%d", res.Healthy, len(res.Collectors))
+	r.setConditions(&tp, res, derived.Err(), secretErr)
+	metrics.SetTouchpointValues(tp.Namespace, tp.Name, string(tp.Spec.Stage), res.Values)
+
+	result := ctrl.Result{}
+	if secretErr != nil {
+		result.RequeueAfter = r.SecretRecheckInterval
+	}
+	if !collect.SignificantChange(&orig.Status, st) {
+		return result, nil
+	}
+	if err := r.Status().Patch(ctx, &tp, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
+		if apierrors.IsConflict(err) {
+			// The cache was behind a write: read again shortly, so that
+			// each transition is written (and its Event recorded) once.
+			return ctrl.Result{RequeueAfter: 200 * time.Millisecond}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	r.recordTransitions(ctx, &tp, orig.Status.Collectors, snapshot)
+	log.V(1).Info("status written", "healthy", st.HealthyCollectors)
+	return result, nil
 }
 
-// SetupWithManager registers the controller.
+// stop stops a Touchpoint's collectors, then deletes its series (in this
+// order, so that no run in flight publishes again).
+func (r *TouchpointReconciler) stop(key types.NamespacedName) {
+	r.Scheduler.Remove(key)
+	metrics.DeleteTouchpoint(key.Namespace, key.Name)
+}
+
+// setConditions sets Ready and CollectorsHealthy.
+//
+// Ready is False for a configuration problem first (InvalidExpression,
+// SecretNotFound, SecretKeyNotFound), then CollectorsFailing when the last
+// run of a collector failed, then CollectorsPending until every collector
+// has run once; True (CollectorsSucceeded) otherwise. Derived metrics
+// without a value (an input without value, a division by zero) say why in
+// their reason and do not change Ready.
+//
+// CollectorsHealthy is True (CollectorsSucceeded) when the last run of
+// every collector succeeded, False with CollectorsFailing (naming them and
+// their errors) or CollectorsPending otherwise.
+func (r *TouchpointReconciler) setConditions(tp *cxv1alpha1.Touchpoint, res collect.StatusResult, exprErr error, secretErr *collect.Error) {
+	conds, gen := &tp.Status.Conditions, tp.Generation
+	total := len(res.Collectors)
+
+	var healthy metav1.ConditionStatus
+	var healthyReason, healthyMsg string
+	switch {
+	case len(res.Failing) > 0:
+		healthy, healthyReason = metav1.ConditionFalse, cxv1alpha1.ReasonCollectorsFailing
+		healthyMsg = fmt.Sprintf("%d of %d collectors failing: %s", len(res.Failing), total, strings.Join(res.FailingErrors, "; "))
+	case len(res.Pending) > 0:
+		healthy, healthyReason = metav1.ConditionFalse, cxv1alpha1.ReasonCollectorsPending
+		healthyMsg = fmt.Sprintf("waiting for the first run of %s", strings.Join(res.Pending, ", "))
+	case total == 0:
+		healthy, healthyReason, healthyMsg = metav1.ConditionTrue, cxv1alpha1.ReasonCollectorsSucceeded, "the touchpoint has no collectors"
+	default:
+		healthy, healthyReason = metav1.ConditionTrue, cxv1alpha1.ReasonCollectorsSucceeded
+		healthyMsg = fmt.Sprintf("the last run of all %d collectors succeeded", total)
+	}
+	setCondition(conds, gen, cxv1alpha1.ConditionCollectorsHealthy, healthy, healthyReason, truncateMessage(healthyMsg))
+
+	switch {
+	case exprErr != nil:
+		setCondition(conds, gen, cxv1alpha1.ConditionReady, metav1.ConditionFalse, cxv1alpha1.ReasonInvalidExpression,
+			truncateMessage(exprErr.Error()))
+	case secretErr != nil:
+		setCondition(conds, gen, cxv1alpha1.ConditionReady, metav1.ConditionFalse, secretErr.Reason, secretErr.Message)
+	case len(res.Failing) > 0:
+		setCondition(conds, gen, cxv1alpha1.ConditionReady, metav1.ConditionFalse, cxv1alpha1.ReasonCollectorsFailing,
+			truncateMessage("failing collectors: "+strings.Join(res.Failing, ", ")))
+	case len(res.Pending) > 0:
+		setCondition(conds, gen, cxv1alpha1.ConditionReady, metav1.ConditionFalse, cxv1alpha1.ReasonCollectorsPending,
+			truncateMessage("waiting for the first run of "+strings.Join(res.Pending, ", ")))
+	default:
+		setCondition(conds, gen, cxv1alpha1.ConditionReady, metav1.ConditionTrue, cxv1alpha1.ReasonCollectorsSucceeded, healthyMsg)
+	}
+}
+
+// truncateMessage bounds a condition message (the API allows 32768 bytes;
+// a status stays readable far below).
+func truncateMessage(s string) string {
+	const maxLen = 4096
+	if len(s) <= maxLen {
+		return s
+	}
+	return s[:maxLen-3] + "..."
+}
+
+// recordTransitions records an Event for each collector that started
+// failing (Warning) or recovered (Normal). The note never carries what the
+// source answered, nor any Secret.
+func (r *TouchpointReconciler) recordTransitions(ctx context.Context, tp *cxv1alpha1.Touchpoint, prev []cxv1alpha1.CollectorStatus, snapshot []collect.CollectorState) {
+	notes := map[string]string{}
+	for _, st := range snapshot {
+		notes[st.Name] = st.ErrorNote
+	}
+	log := logf.FromContext(ctx)
+	for _, t := range collect.Transitions(prev, tp.Status.Collectors) {
+		if t.Failing {
+			log.Info("collector started failing", "collector", t.Collector, "error", notes[t.Collector])
+			if r.Recorder != nil {
+				r.Recorder.Eventf(tp, nil, corev1.EventTypeWarning, eventCollectorFailing, "Collect",
+					"collector %s started failing: %s", t.Collector, notes[t.Collector])
+			}
+			continue
+		}
+		log.Info("collector recovered", "collector", t.Collector, "failedRuns", t.Failures)
+		if r.Recorder != nil {
+			r.Recorder.Eventf(tp, nil, corev1.EventTypeNormal, eventCollectorRecovered, "Collect",
+				"collector %s recovered after %d failed runs", t.Collector, t.Failures)
+		}
+	}
+}
+
+// collectedMetrics are the names of the metrics the collectors yield.
+func collectedMetrics(spec *cxv1alpha1.TouchpointSpec) []string {
+	names := make([]string, 0, len(spec.Collectors))
+	for _, c := range spec.Collectors {
+		names = append(names, c.Metric)
+	}
+	return names
+}
+
+// derivedMetrics are the derived metrics of a spec.
+func derivedMetrics(spec *cxv1alpha1.TouchpointSpec) []collect.Derived {
+	out := make([]collect.Derived, 0, len(spec.Derived))
+	for _, d := range spec.Derived {
+		out = append(out, collect.Derived{Metric: d.Metric, Expression: d.Expression})
+	}
+	return out
+}
+
+// SetupWithManager registers the controller. Only changes of spec,
+// labels or annotations wake a Touchpoint from its watch (its own status
+// writes do not); the scheduler wakes it after each round that changed
+// something.
 func (r *TouchpointReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.wake == nil {
+		r.wake = &wakeups{}
+	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&cxv1alpha1.Touchpoint{}).
+		For(&cxv1alpha1.Touchpoint{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{},
+			predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
+		WatchesRawSource(source.Func(r.wake.start)).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.ConcurrentReconciles)}).
 		Named("touchpoint").
 		Complete(r)
+}
+
+// wakeups hands the scheduler's notifications to the controller's work
+// queue without ever blocking the scheduler: the queue coalesces a
+// Touchpoint woken several times before it is reconciled. Notifications
+// that arrive before the controller started are kept until it does.
+type wakeups struct {
+	mu      sync.Mutex
+	queue   workqueue.TypedRateLimitingInterface[reconcile.Request]
+	pending map[types.NamespacedName]struct{}
+}
+
+// add wakes the reconciler for one Touchpoint.
+func (w *wakeups) add(key types.NamespacedName) {
+	w.mu.Lock()
+	q := w.queue
+	if q == nil {
+		if w.pending == nil {
+			w.pending = map[types.NamespacedName]struct{}{}
+		}
+		w.pending[key] = struct{}{}
+	}
+	w.mu.Unlock()
+	if q != nil {
+		q.Add(reconcile.Request{NamespacedName: key})
+	}
+}
+
+// start is the controller's source: it records the queue.
+func (w *wakeups) start(_ context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request]) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.queue = q
+	for key := range w.pending {
+		q.Add(reconcile.Request{NamespacedName: key})
+	}
+	w.pending = nil
+	return nil
 }

@@ -72,7 +72,9 @@ type TouchpointSpec struct {
 	Collectors []Collector `json:"collectors,omitempty"`
 
 	// derived metrics are CEL expressions over the other metrics of this
-	// touchpoint, for example `churned / customers_at_start`.
+	// touchpoint, for example `churned / customers_at_start`. They are
+	// evaluated in order: an expression may use every collected metric and
+	// the derived metrics listed before it.
 	// +optional
 	// +listType=map
 	// +listMapKey=metric
@@ -82,6 +84,14 @@ type TouchpointSpec struct {
 
 // Collector pulls one metric from one source on its own schedule. Exactly
 // one of prometheus or http must be set.
+//
+// A new collector, or one whose spec changed, runs at once. After a
+// successful run it runs again about one interval later; after its n-th
+// failed run in a row, about interval × 2^n later, at most interval × 8
+// (2, 4, 8, 8... intervals). The collectors of a touchpoint that share an
+// interval run together, in one round, at a phase of the interval derived
+// from the touchpoint's name, so that touchpoints spread over the
+// interval.
 // +kubebuilder:validation:XValidation:rule="(has(self.prometheus) ? 1 : 0) + (has(self.http) ? 1 : 0) == 1",message="spec.collectors[].prometheus or spec.collectors[].http: exactly one source must be set"
 // +kubebuilder:validation:XValidation:rule="duration(self.interval) >= duration('10s')",message="spec.collectors[].interval must be at least 10s",fieldPath=".interval"
 // +kubebuilder:validation:XValidation:rule="duration(self.timeout) < duration(self.interval)",message="spec.collectors[].timeout must be shorter than interval",fieldPath=".timeout"
@@ -104,14 +114,16 @@ type Collector struct {
 	Unit Unit `json:"unit"`
 
 	// interval between two runs, at least 10s. Each run starts with a small
-	// random jitter so that collectors do not all fire at once.
+	// jitter (at most a tenth of the interval, and at most 1s) so that
+	// collectors do not all fire at once.
 	// +optional
 	// +kubebuilder:default="60s"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`
 	Interval *metav1.Duration `json:"interval,omitempty"`
 
-	// timeout of one run, shorter than interval.
+	// timeout of one run, shorter than interval. A run that takes longer
+	// fails with a timeout error.
 	// +optional
 	// +kubebuilder:default="10s"
 	// +kubebuilder:validation:Type=string
@@ -138,7 +150,9 @@ type PrometheusSource struct {
 	Address string `json:"address"`
 
 	// query is the PromQL expression evaluated as an instant query. It must
-	// return one sample: a scalar or a one-element vector.
+	// return one sample: a scalar or a one-element vector. Several series,
+	// no series, NaN or ±Inf fail the run with an error that says so
+	// (aggregate with sum, max... to get one series).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=4096
 	Query string `json:"query"`
@@ -186,7 +200,10 @@ type HTTPSource struct {
 	URL string `json:"url"`
 
 	// jsonPath selects one number in the document, in kubectl's JSONPath
-	// syntax, for example {.tickets.open}.
+	// syntax, for example {.tickets.open}. It must match exactly one value:
+	// a JSON number, or a string holding a number. The document must be
+	// JSON, answered with a 2xx status, and at most 1 MiB (the operator's
+	// --collector-max-response-bytes).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('{') && self.endsWith('}')",message="spec.collectors[].http.jsonPath must be a JSONPath template in braces, for example {.tickets.open}"
@@ -224,6 +241,7 @@ type HTTPHeader struct {
 }
 
 // DerivedMetric computes a metric from the touchpoint's other metrics.
+// +kubebuilder:validation:XValidation:rule=`!self.expression.matches(r'\b' + self.metric + r'\b')`,message="spec.derived[].expression must not use its own metric",fieldPath=".expression"
 type DerivedMetric struct {
 	// metric is the snake_case name of the derived value.
 	// +kubebuilder:validation:MinLength=1
@@ -236,8 +254,18 @@ type DerivedMetric struct {
 
 	// expression is a CEL expression over the other metrics of this
 	// touchpoint, each a double variable named after its metric, for
-	// example `churned / customers_at_start`. It must evaluate to a number.
-	// Division by zero yields no value (with a reason in status), never Inf.
+	// example `churned / customers_at_start` or
+	// `100.0 * resolved / (resolved + escalated)`. Metrics are doubles:
+	// write number literals with a decimal point (100.0). The math
+	// extension is available (math.greatest, math.least, math.abs,
+	// math.round...). It may use the collected metrics and the derived
+	// metrics listed before it, and must evaluate to a number.
+	//
+	// The expression is compiled and type-checked when the Touchpoint is
+	// reconciled: an invalid one sets Ready=False with reason
+	// InvalidExpression, and its metric has no value. At run time, the
+	// metric has no value, with a reason in status, while one of its
+	// inputs has none, and on division by zero (never Inf or NaN).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
 	Expression string `json:"expression"`
@@ -251,6 +279,18 @@ type TouchpointStatus struct {
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// conditions: Ready and CollectorsHealthy.
+	//
+	// Ready is False for a configuration problem first (reason
+	// InvalidExpression, SecretNotFound or SecretKeyNotFound), then
+	// CollectorsFailing when the last run of a collector failed (the
+	// message names them), then CollectorsPending until every collector
+	// has run once; it is True (CollectorsSucceeded) otherwise. A derived
+	// metric without a value (an input without value, a division by zero)
+	// says why in its reason and does not make the Touchpoint unready.
+	//
+	// CollectorsHealthy is True (CollectorsSucceeded) when the last run of
+	// every collector succeeded; False with CollectorsFailing (the message
+	// names each failing collector and its error) or CollectorsPending.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -258,7 +298,9 @@ type TouchpointStatus struct {
 	// +patchMergeKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 
-	// metrics holds the latest value of each collected and derived metric.
+	// metrics holds the latest value of each collected and derived metric:
+	// the collected ones in the order of spec.collectors, then the derived
+	// ones.
 	// +optional
 	// +listType=map
 	// +listMapKey=name
@@ -270,19 +312,28 @@ type TouchpointStatus struct {
 	// +listMapKey=name
 	Collectors []CollectorStatus `json:"collectors,omitempty"`
 
-	// healthyCollectors counts the collectors whose last run succeeded,
-	// shown as "3/4" style by `kubectl get tp`.
+	// healthyCollectors is "healthy/total": the collectors whose last run
+	// succeeded out of all, for example "3/4", shown by `kubectl get tp`.
 	// +optional
 	HealthyCollectors string `json:"healthyCollectors,omitempty"`
 }
 
 // MetricStatus is the latest value of one metric.
+//
+// A collected metric has the value of its collector's last successful
+// run, kept through failed runs until the collector has failed three
+// times in a row (the operator's --collector-stale-after-failures); then,
+// or before its first success, it has no value and a reason naming the
+// collector and its error. Until a collector has run since the operator
+// started (or since the collector's spec changed), its metric keeps what
+// the status said, so that a restart never blanks values.
 type MetricStatus struct {
 	// name of the metric.
 	Name string `json:"name"`
 
-	// value rounded for display; empty when there is no value yet (see
-	// reason).
+	// value rounded for display to six significant digits, in base units;
+	// empty when there is no value (see reason). The cx_touchpoint_value
+	// series has the unrounded value.
 	// +optional
 	Value string `json:"value,omitempty"`
 
@@ -292,8 +343,8 @@ type MetricStatus struct {
 	// source is the collector that yields the metric, or "derived".
 	Source string `json:"source"`
 
-	// since is when the metric took its current value (or lost it). It
-	// does not move while the value stays the same.
+	// since is when the metric took its current value (or lost it), in
+	// whole seconds. It does not move while the value stays the same.
 	// +optional
 	Since *metav1.Time `json:"since,omitempty"`
 
@@ -304,9 +355,10 @@ type MetricStatus struct {
 }
 
 // CollectorStatus reports the schedule and health of one collector. The
-// times are those known when the status was last written; status is written
-// only when a value or a collector's health changes, so the live clock is
-// the cx_collector_last_success_timestamp_seconds metric.
+// times (whole seconds) are those known when the status was last written;
+// status is written only when a value, an error, a failure count or a
+// condition changes, so the live clock is the
+// cx_collector_last_success_timestamp_seconds metric.
 type CollectorStatus struct {
 	// name of the collector.
 	Name string `json:"name"`
@@ -328,6 +380,7 @@ type CollectorStatus struct {
 	ConsecutiveFailures int32 `json:"consecutiveFailures,omitempty"`
 
 	// lastError is the error of the last run; cleared when a run succeeds.
+	// It never contains Secret values.
 	// +optional
 	LastError string `json:"lastError,omitempty"`
 }

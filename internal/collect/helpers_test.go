@@ -1,0 +1,71 @@
+package collect
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+)
+
+const testNS = "shop"
+
+// countingReader counts the Secret reads that reach the API.
+type countingReader struct {
+	client.Reader
+	gets atomic.Int64
+}
+
+func (c *countingReader) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	c.gets.Add(1)
+	return c.Reader.Get(ctx, key, obj, opts...)
+}
+
+// newTestEnv returns an Env whose Secrets are the given ones (name ->
+// key -> value) in testNS.
+func newTestEnv(t testing.TB, secrets map[string]map[string]string, o EnvOptions) (*Env, *countingReader, client.Client) {
+	t.Helper()
+	scheme := runtime.NewScheme()
+	if err := corev1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	var objs []client.Object
+	for name, data := range secrets {
+		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: testNS, Name: name}, Data: map[string][]byte{}}
+		for k, v := range data {
+			s.Data[k] = []byte(v)
+		}
+		objs = append(objs, s)
+	}
+	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).Build()
+	r := &countingReader{Reader: c}
+	return NewEnv(r, o), r, c
+}
+
+// wantError checks that err is an *Error of the given kind whose message
+// contains every fragment.
+func wantError(t *testing.T, err error, kind ErrorKind, fragments ...string) *Error {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got no error, want a %s error containing %q", kind, fragments)
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("got %T %v, want *Error", err, err)
+	}
+	if e.Kind != kind {
+		t.Errorf("kind = %s, want %s (message %q)", e.Kind, kind, e.Message)
+	}
+	for _, f := range fragments {
+		if !strings.Contains(e.Message, f) {
+			t.Errorf("message %q does not contain %q", e.Message, f)
+		}
+	}
+	return e
+}
