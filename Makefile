@@ -75,9 +75,15 @@ verify: manifests generate ## Fail when gofmt, go vet or the generated files are
 test: manifests generate fmt vet tools ## Run all tests: unit, envtest (real kube-apiserver + etcd), real Prometheus, kubectl end to end.
 	go test ./... -count=1 -timeout 30m
 
+# How long each load benchmark runs (the issues' figures use 15s for the
+# receiver and 60s for the collectors).
+BENCH_DURATION ?= 60s
+
 .PHONY: bench
-bench: tools ## Run the benchmarks and print their ratios (receiver, score engine, collector scheduler).
-	go run ./hack/bench
+bench: tools ## Run the benchmarks: receiver durable vs no storage (ratio), collector schedule drift, status writes, score engine.
+	go test -run '^$$' -bench . -benchmem ./internal/score/
+	TOUCHSTONE_BENCH_DURATION=$(BENCH_DURATION) go test -run '^$$' -bench . -benchtime=1x \
+		./internal/receive/ ./internal/collect/ ./controllers/
 
 ##@ Build
 
@@ -89,9 +95,11 @@ build: manifests generate fmt vet ## Build the manager binary.
 run: manifests generate ## Run the operator against the cluster in the current kubeconfig (install the CRDs first: make install).
 	go run . --receiver-bind-address=:8082
 
+DEMO_FLAGS ?=
+
 .PHONY: demo
 demo: tools ## Start a local control plane, the operator, the shop samples and a stream of responses, and show them.
-	go run ./hack/demo
+	go run ./hack/demo $(DEMO_FLAGS)
 
 .PHONY: docker-build
 docker-build: ## Build the container image (needs a Docker engine).

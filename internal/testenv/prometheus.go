@@ -50,7 +50,7 @@ type PrometheusConfig struct {
 // directory. It can be stopped and started again on the same port and
 // data, so that tests can take their Prometheus away and bring it back.
 type Prometheus struct {
-	tb      testing.TB
+	tb      testing.TB // nil outside tests (RunPrometheus)
 	bin     string
 	dir     string
 	addr    string
@@ -68,25 +68,11 @@ type Prometheus struct {
 // failure, the server's log is printed.
 func StartPrometheus(tb testing.TB, cfg PrometheusConfig) *Prometheus {
 	tb.Helper()
-	bin, err := PrometheusBinary("prometheus")
+	p, err := newPrometheus(tb.TempDir(), cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	dir := tb.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(prometheusYAML(cfg)), 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	port, err := freePort()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	p := &Prometheus{
-		tb: tb, bin: bin, dir: dir, addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
-		timeout: cfg.ReadyTimeout,
-	}
-	if p.timeout <= 0 {
-		p.timeout = 60 * time.Second
-	}
+	p.tb = tb
 	tb.Cleanup(func() {
 		p.Stop()
 		if tb.Failed() {
@@ -95,6 +81,43 @@ func StartPrometheus(tb testing.TB, cfg PrometheusConfig) *Prometheus {
 	})
 	p.Start()
 	return p
+}
+
+// RunPrometheus starts a Prometheus server outside of a test (the demo),
+// with its data, configuration and log in dir, and waits until it is
+// ready. The caller stops it.
+func RunPrometheus(dir string, cfg PrometheusConfig) (*Prometheus, error) {
+	p, err := newPrometheus(dir, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.start(); err != nil {
+		p.Stop()
+		return nil, fmt.Errorf("starting prometheus: %w (log: %s)", err, filepath.Join(dir, "prometheus.log"))
+	}
+	return p, nil
+}
+
+func newPrometheus(dir string, cfg PrometheusConfig) (*Prometheus, error) {
+	bin, err := PrometheusBinary("prometheus")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(prometheusYAML(cfg)), 0o600); err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	p := &Prometheus{bin: bin, dir: dir, addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), timeout: cfg.ReadyTimeout}
+	if p.timeout <= 0 {
+		p.timeout = 60 * time.Second
+	}
+	return p, nil
 }
 
 // prometheusYAML renders the server's configuration.

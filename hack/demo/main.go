@@ -1,0 +1,241 @@
+// Command demo runs Touchstone on this machine with nothing but what the
+// Makefile builds: a local control plane, the operator, the Larkspur
+// samples, synthetic sources, a real Prometheus and a stream of survey
+// responses, and shows what `kubectl get cx` and the cx_* metrics say,
+// refreshing, until Ctrl-C. Run it with `make demo`.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
+	"github.com/touchstone-dev/touchstone/internal/devenv"
+)
+
+func main() {
+	var (
+		namespace  = flag.String("namespace", "larkspur", "Namespace the samples are applied to.")
+		receiver   = flag.String("receiver-address", "127.0.0.1:8082", "Address of the survey response receiver.")
+		metrics    = flag.String("metrics-address", "127.0.0.1:8080", "Address of the operator's /metrics (plain HTTP in the demo).")
+		rate       = flag.Float64("rate", 4, "Synthetic survey responses per second.")
+		refresh    = flag.Duration("refresh", 5*time.Second, "How often the view refreshes.")
+		duration   = flag.Duration("duration", 0, "Stop after this long (0: run until Ctrl-C).")
+		prometheus = flag.Bool("prometheus", true, "Run a real Prometheus for the samples' Prometheus collectors.")
+		check      = flag.Bool("check", false, "On exit, fail unless every sample object is Ready (CI runs the demo this way).")
+	)
+	flag.Parse()
+	// Output piped to a command that exits (| head) must not kill the demo
+	// before it stops the control plane it started.
+	signal.Ignore(syscall.SIGPIPE)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	if *duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *duration)
+		defer cancel()
+	}
+	if err := run(ctx, *namespace, *receiver, *metrics, *rate, *refresh, *prometheus, *check); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, namespace, receiverAddr, metricsAddr string, rate float64, refresh time.Duration, prometheus, check bool) error {
+	dir, err := os.MkdirTemp("", "touchstone-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	logFile, err := os.Create(filepath.Join(dir, "operator.log"))
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	ctrl.SetLogger(zap.New(zap.WriteTo(logFile)))
+
+	fmt.Println("Touchstone demo: starting a local control plane, the operator and the Larkspur samples...")
+	env, err := devenv.Start(ctx, devenv.Config{
+		Dir: dir, Namespace: namespace, ReceiverAddr: receiverAddr, MetricsAddr: metricsAddr,
+		Prometheus: prometheus, Progress: os.Stdout, Log: logFile,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		fmt.Println("\nstopping the operator, Prometheus and the control plane...")
+		env.Stop()
+		fmt.Println("stopped; removed", dir)
+	}()
+	fmt.Println(">> applying config/samples with kubectl")
+	if err := env.ApplySamples(ctx); err != nil {
+		return err
+	}
+
+	// A first batch of answers so that the surveys have a sample size
+	// worth reading, then a steady stream.
+	responder := devenv.NewResponder(env.ReceiverURL, namespace)
+	fmt.Println(">> posting the first survey responses")
+	for _, s := range devenv.SampleSurveys {
+		if err := responder.Post(ctx, s, 60); err != nil {
+			return err
+		}
+	}
+	waitForScores(ctx, env, namespace)
+	streamErrs := make(chan error, 1)
+	go responder.Stream(ctx, rate, func(err error) {
+		select {
+		case streamErrs <- err:
+		default:
+		}
+	})
+
+	for {
+		show(ctx, env, namespace, responder, dir)
+		select {
+		case <-ctx.Done():
+			if check {
+				return checkReady(env, namespace)
+			}
+			return nil
+		case err := <-streamErrs:
+			return err
+		case <-time.After(refresh):
+		}
+	}
+}
+
+// waitForScores waits (up to 30 seconds) until every Survey shows a score,
+// so that the first view is not empty.
+func waitForScores(ctx context.Context, env *devenv.Env, namespace string) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		var list cxv1alpha1.SurveyList
+		if err := env.Client.List(ctx, &list, client.InNamespace(namespace)); err == nil {
+			scored := 0
+			for _, s := range list.Items {
+				if s.Status.Responses > 0 {
+					scored++
+				}
+			}
+			if scored == len(list.Items) && scored > 0 {
+				return
+			}
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// checkReady reports the sample objects that are not Ready.
+func checkReady(env *devenv.Env, namespace string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var notReady []string
+	var total int
+	note := func(kind, name string, conds []metav1.Condition) {
+		total++
+		if c := meta.FindStatusCondition(conds, cxv1alpha1.ConditionReady); c == nil || c.Status != metav1.ConditionTrue {
+			notReady = append(notReady, kind+"/"+name)
+		}
+	}
+	var tps cxv1alpha1.TouchpointList
+	var svys cxv1alpha1.SurveyList
+	var scs cxv1alpha1.ScorecardList
+	for _, l := range []client.ObjectList{&tps, &svys, &scs} {
+		if err := env.Client.List(ctx, l, client.InNamespace(namespace)); err != nil {
+			return err
+		}
+	}
+	for _, o := range tps.Items {
+		note("touchpoint", o.Name, o.Status.Conditions)
+	}
+	for _, o := range svys.Items {
+		note("survey", o.Name, o.Status.Conditions)
+	}
+	for _, o := range scs.Items {
+		note("scorecard", o.Name, o.Status.Conditions)
+	}
+	if len(notReady) > 0 || total == 0 {
+		return fmt.Errorf("check: %d of %d sample objects not Ready: %s", len(notReady), total, strings.Join(notReady, ", "))
+	}
+	fmt.Printf("\ncheck: all %d sample objects are Ready\n", total)
+	return nil
+}
+
+// show clears the terminal and prints the view.
+func show(ctx context.Context, env *devenv.Env, namespace string, responder *devenv.Responder, dir string) {
+	var b strings.Builder
+	b.WriteString("\033[H\033[2J")
+	fmt.Fprintf(&b, "Touchstone demo — %s — Ctrl-C to stop\n\n", time.Now().Format(time.TimeOnly))
+	fmt.Fprintf(&b, "  kubectl:   export KUBECONFIG=%s\n", env.Kubeconfig)
+	fmt.Fprintf(&b, "  receiver:  %s/api/v1/namespaces/%s/surveys/<name>/responses  (Authorization: Bearer %s)\n",
+		env.ReceiverURL, namespace, devenv.SampleToken)
+	fmt.Fprintf(&b, "  metrics:   %s\n", env.MetricsURL)
+	if env.Prometheus != nil {
+		fmt.Fprintf(&b, "  prometheus: %s\n", env.Prometheus.URL())
+	}
+	fmt.Fprintf(&b, "  logs:      %s\n", filepath.Join(dir, "operator.log"))
+	fmt.Fprintf(&b, "  responses posted: %d\n\n", responder.Sent.Load())
+
+	out, err := env.Kubectl(ctx, nil, "get", "cx", "-n", namespace)
+	if err != nil {
+		out = err.Error() + "\n"
+	}
+	fmt.Fprintf(&b, "$ kubectl get cx -n %s\n%s\n", namespace, out)
+	b.WriteString(metricsSummary(ctx, env.MetricsURL))
+	fmt.Print(b.String())
+}
+
+// metricsSummary scrapes the operator and lists the headline cx_* series.
+func metricsSummary(ctx context.Context, url string) string {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "metrics: " + err.Error() + "\n"
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return "metrics: " + err.Error() + "\n"
+	}
+	var lines []string
+	for _, name := range []string{"cx_survey_score", "cx_survey_margin_of_error", "cx_scorecard_score", "cx_touchpoint_value"} {
+		f := families[name]
+		if f == nil {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			var labels []string
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "namespace" || l.GetName() == "type" || l.GetName() == "unit" || l.GetName() == "stage" {
+					continue
+				}
+				labels = append(labels, l.GetName()+"="+l.GetValue())
+			}
+			lines = append(lines, fmt.Sprintf("  %-28s %-58s %10.4g", name, strings.Join(labels, ","), m.GetGauge().GetValue()))
+		}
+	}
+	sort.Strings(lines)
+	if len(lines) > 40 {
+		lines = append(lines[:40], fmt.Sprintf("  ... and %d more series", len(lines)-40))
+	}
+	return "$ curl " + url + " | grep cx_\n" + strings.Join(lines, "\n") + "\n"
+}

@@ -1,0 +1,169 @@
+package devenv
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/touchstone-dev/touchstone/controllers"
+	"github.com/touchstone-dev/touchstone/internal/receive"
+)
+
+func decodeYAML(data []byte, into any) error { return yaml.Unmarshal(data, into) }
+
+// Credentials of config/samples/secrets.yaml.
+const (
+	SampleToken   = "larkspur-demo-token-change-me"
+	SampleHMACKey = "larkspur-demo-hmac-key-change-me"
+)
+
+// SampleSurvey describes how customers answer one sample Survey: the
+// weight of each score (from the scale's low end) and the segment values
+// they carry.
+type SampleSurvey struct {
+	Name     string
+	ScaleMin int
+	Weights  []float64
+	Segments map[string][]string
+	// HMAC signs requests instead of sending the bearer token.
+	HMAC bool
+}
+
+// SampleSurveys are the four Surveys of config/samples, answered the way
+// a decent but imperfect shop is.
+var SampleSurveys = []SampleSurvey{
+	{Name: "relationship-nps", ScaleMin: 0,
+		// 0..10: about 50% promoters, 30% passives, 20% detractors.
+		Weights:  []float64{2, 1, 1, 2, 2, 4, 8, 12, 18, 22, 28},
+		Segments: map[string][]string{"plan": {"free", "plus", "pro", "team"}, "region": {"eu", "na", "apac", "latam"}}},
+	{Name: "support-csat", ScaleMin: 1,
+		Weights:  []float64{5, 7, 12, 33, 43},
+		Segments: map[string][]string{"channel": {"email", "chat", "phone"}}},
+	{Name: "checkout-effort", ScaleMin: 1,
+		Weights:  []float64{2, 3, 6, 10, 22, 30, 27},
+		Segments: map[string][]string{"device": {"desktop", "mobile", "tablet"}}},
+	{Name: "delivery-rating", ScaleMin: 1, HMAC: true,
+		Weights: []float64{4, 5, 11, 32, 48}},
+}
+
+// Responder posts synthetic responses to the receiver.
+type Responder struct {
+	ReceiverURL string
+	Namespace   string
+	// Sent counts acknowledged responses.
+	Sent atomic.Int64
+
+	next atomic.Int64
+	mu   sync.Mutex
+	rnd  *rand.Rand
+}
+
+// NewResponder returns a responder with a fixed seed (the same run shows
+// the same story).
+func NewResponder(receiverURL, namespace string) *Responder {
+	return &Responder{ReceiverURL: receiverURL, Namespace: namespace, rnd: rand.New(rand.NewPCG(7, 11))}
+}
+
+func (r *Responder) pick(s SampleSurvey) map[string]any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	total := 0.0
+	for _, w := range s.Weights {
+		total += w
+	}
+	x := r.rnd.Float64() * total
+	score := s.ScaleMin + len(s.Weights) - 1
+	for i, w := range s.Weights {
+		if x < w {
+			score = s.ScaleMin + i
+			break
+		}
+		x -= w
+	}
+	resp := map[string]any{
+		"id":          fmt.Sprintf("demo-%d-%d", time.Now().UnixNano(), r.next.Add(1)),
+		"score":       score,
+		"submittedAt": time.Now().UTC().Format(time.RFC3339),
+	}
+	if len(s.Segments) > 0 {
+		seg := map[string]string{}
+		for name, values := range s.Segments {
+			seg[name] = values[r.rnd.IntN(len(values))]
+		}
+		resp["segments"] = seg
+	}
+	return resp
+}
+
+// Post sends n responses to one sample Survey in one batch, retrying
+// until they are acknowledged (as a well-behaved sender does).
+func (r *Responder) Post(ctx context.Context, s SampleSurvey, n int) error {
+	batch := make([]map[string]any, n)
+	for i := range batch {
+		batch[i] = r.pick(s)
+	}
+	body, _ := json.Marshal(map[string]any{"responses": batch})
+	url := r.ReceiverURL + controllers.ReceiverPath(r.Namespace, s.Name)
+	for attempt := 0; ; attempt++ {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if s.HMAC {
+			ts := strconv.FormatInt(time.Now().Unix(), 10)
+			req.Header.Set(receive.HeaderTimestamp, ts)
+			req.Header.Set(receive.HeaderSignature, fmt.Sprintf("sha256=%x", receive.Sign([]byte(SampleHMACKey), ts, body)))
+		} else {
+			req.Header.Set("Authorization", "Bearer "+SampleToken)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			data, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			switch {
+			case resp.StatusCode == http.StatusOK:
+				r.Sent.Add(int64(n))
+				return nil
+			case resp.StatusCode != http.StatusServiceUnavailable && resp.StatusCode != http.StatusTooManyRequests &&
+				resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusConflict:
+				// 404/409 happen while the Survey or its Secret is still
+				// reaching the operator's cache; anything else is a bug.
+				return fmt.Errorf("posting to %s: %d %s", s.Name, resp.StatusCode, data)
+			}
+			err = fmt.Errorf("%d %s", resp.StatusCode, data)
+		}
+		if attempt > 50 {
+			return fmt.Errorf("posting to %s: %w", s.Name, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// Stream posts about perSecond responses a second, spread over the sample
+// Surveys, until ctx ends.
+func (r *Responder) Stream(ctx context.Context, perSecond float64, errs func(error)) {
+	tick := time.NewTicker(time.Duration(float64(time.Second) / perSecond))
+	defer tick.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if err := r.Post(ctx, SampleSurveys[i%len(SampleSurveys)], 1); err != nil && ctx.Err() == nil {
+			errs(err)
+		}
+	}
+}
