@@ -69,6 +69,7 @@ vet: ## Run go vet.
 verify: manifests generate ## Fail when gofmt, go vet or the generated files are not clean.
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	go vet ./...
+	go mod tidy -diff
 	@git diff --exit-code -- api config || { echo "generated files are stale: run make manifests generate and commit"; exit 1; }
 
 .PHONY: test

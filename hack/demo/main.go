@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"sort"
@@ -28,6 +29,7 @@ import (
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/internal/devenv"
+	"github.com/touchstone-dev/touchstone/internal/testenv"
 )
 
 func main() {
@@ -99,6 +101,12 @@ func run(ctx context.Context, namespace, receiverAddr, metricsAddr string, rate 
 		}
 	}
 	waitForScores(ctx, env, namespace)
+	if check {
+		// CI keeps the README's tour true by running it here.
+		if err := runTour(ctx, env); err != nil {
+			return err
+		}
+	}
 	streamErrs := make(chan error, 1)
 	go responder.Stream(ctx, rate, func(err error) {
 		select {
@@ -179,12 +187,53 @@ func checkReady(env *devenv.Env, namespace string) error {
 	return nil
 }
 
+// tourEnv is the export line of the README's tour for this environment.
+func tourEnv(env *devenv.Env) string {
+	return fmt.Sprintf("KUBECONFIG=%s RECEIVER=%s METRICS=%s", env.Kubeconfig, env.ReceiverURL, env.MetricsURL)
+}
+
+// runTour runs the shell block of README.md that follows <!-- tour -->,
+// with this environment's addresses instead of the example ones, and fails
+// on the first command that fails.
+func runTour(ctx context.Context, env *devenv.Env) error {
+	readme, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "README.md"))
+	if err != nil {
+		return err
+	}
+	_, after, ok := strings.Cut(string(readme), "<!-- tour -->")
+	if !ok {
+		return fmt.Errorf("README.md has no <!-- tour --> block")
+	}
+	_, block, _ := strings.Cut(after, "```sh\n")
+	block, _, _ = strings.Cut(block, "```")
+	var script []string
+	for _, line := range strings.Split(block, "\n") {
+		if strings.HasPrefix(line, "export ") {
+			line = "export " + tourEnv(env)
+		}
+		script = append(script, line)
+	}
+	kubectl, err := testenv.Kubectl()
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-xc", strings.Join(script, "\n"))
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(kubectl)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
+	fmt.Printf(">> the README's tour:\n%s\n", out)
+	if err != nil {
+		return fmt.Errorf("the README's tour failed: %w", err)
+	}
+	return nil
+}
+
 // show clears the terminal and prints the view.
 func show(ctx context.Context, env *devenv.Env, namespace string, responder *devenv.Responder, dir string) {
 	var b strings.Builder
 	b.WriteString("\033[H\033[2J")
 	fmt.Fprintf(&b, "Touchstone demo — %s — Ctrl-C to stop\n\n", time.Now().Format(time.TimeOnly))
-	fmt.Fprintf(&b, "  kubectl:   export KUBECONFIG=%s\n", env.Kubeconfig)
+	fmt.Fprintf(&b, "  in another terminal (kubectl, curl, the README's tour):\n    export %s\n\n", tourEnv(env))
+	fmt.Fprintf(&b, "  kubectl:   KUBECONFIG=%s\n", env.Kubeconfig)
 	fmt.Fprintf(&b, "  receiver:  %s/api/v1/namespaces/%s/surveys/<name>/responses  (Authorization: Bearer %s)\n",
 		env.ReceiverURL, namespace, devenv.SampleToken)
 	fmt.Fprintf(&b, "  metrics:   %s\n", env.MetricsURL)
