@@ -6,11 +6,11 @@ import (
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
+	"github.com/touchstone-dev/touchstone/internal/fixtures"
 )
 
 func newTouchpoint(ns, name string) *cxv1alpha1.Touchpoint {
@@ -122,7 +122,7 @@ func TestObservedGenerationFollowsSpec(t *testing.T) {
 		Spec: cxv1alpha1.ScorecardSpec{Objectives: []cxv1alpha1.Objective{{
 			Name:       "conversion",
 			Touchpoint: &cxv1alpha1.TouchpointSource{Name: "checkout", Metric: "conversion_ratio"},
-			Target:     cxv1alpha1.Target{Min: ptrQuantity("0.5")},
+			Target:     cxv1alpha1.Target{Min: fixtures.Quantity("0.5")},
 		}}},
 	}
 	g.Expect(k8s.Create(ctx, sc)).To(Succeed())
@@ -168,9 +168,4 @@ func TestStatusIsNotRewrittenWhenNothingChanged(t *testing.T) {
 		g.Expect(tc.obj.GetResourceVersion()).To(Equal(annotated),
 			"%s status was rewritten although nothing changed", tc.controller)
 	}
-}
-
-func ptrQuantity(s string) *resource.Quantity {
-	q := resource.MustParse(s)
-	return &q
 }

@@ -21,6 +21,7 @@ import (
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/internal/alerting"
+	"github.com/touchstone-dev/touchstone/internal/fixtures"
 )
 
 // prometheusOperatorModule pins the prometheus-operator release whose
@@ -97,7 +98,7 @@ func TestScorecardAlertingFollowsThePrometheusRuleCRD(t *testing.T) {
 	ns := newNamespace(t)
 	newSCTouchpoint(t, g, ns, "checkout", map[string]string{"conversion_ratio": "0.7"})
 
-	sc := newScorecard(ns, "purchase", fromTouchpoint(objective("conversion", 1, "0.6..", ""), "checkout", "conversion_ratio"))
+	sc := fixtures.Scorecard(ns, "purchase", fixtures.FromTouchpoint(fixtures.Objective("conversion", 1, "0.6..", ""), "checkout", "conversion_ratio"))
 	sc.Spec.Alerting = &cxv1alpha1.Alerting{
 		For:         &metav1.Duration{Duration: 5 * time.Minute},
 		Labels:      map[string]string{"team": "shop"},
@@ -148,7 +149,7 @@ func TestScorecardAlertingFollowsThePrometheusRuleCRD(t *testing.T) {
 	foreign.SetNamespace(ns)
 	foreign.SetName("delivery")
 	g.Expect(k8s.Create(ctx, foreign)).To(Succeed())
-	delivery := newScorecard(ns, "delivery", fromTouchpoint(objective("conversion", 1, "0.6..", ""), "checkout", "conversion_ratio"))
+	delivery := fixtures.Scorecard(ns, "delivery", fixtures.FromTouchpoint(fixtures.Objective("conversion", 1, "0.6..", ""), "checkout", "conversion_ratio"))
 	delivery.Spec.Alerting = &cxv1alpha1.Alerting{}
 	g.Expect(k8s.Create(ctx, delivery)).To(Succeed())
 	eventually(g, alertingReason(delivery)).Should(Equal("False/" + cxv1alpha1.ReasonRuleWriteFailed))
@@ -176,7 +177,7 @@ func TestScorecardAlertingRejectsReservedLabels(t *testing.T) {
 	g := NewWithT(t)
 	ns := newNamespace(t)
 	for _, label := range []string{"severity", "objective", "alertname"} {
-		sc := newScorecard(ns, "bad-"+label, fromTouchpoint(objective("conversion", 1, "0.6..", ""), "checkout", "conversion_ratio"))
+		sc := fixtures.Scorecard(ns, "bad-"+label, fixtures.FromTouchpoint(fixtures.Objective("conversion", 1, "0.6..", ""), "checkout", "conversion_ratio"))
 		sc.Spec.Alerting = &cxv1alpha1.Alerting{Labels: map[string]string{label: "x"}}
 		err := k8s.Create(context.Background(), sc)
 		g.Expect(apierrors.IsInvalid(err)).To(BeTrue(), fmt.Sprintf("%s: %v", label, err))

@@ -16,10 +16,10 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/controllers"
+	"github.com/touchstone-dev/touchstone/internal/fixtures"
 )
 
 // testScorecardOptions adapts the scorecard defaults for the tests: a
@@ -187,56 +187,6 @@ func scores(parts ...[2]int) []int {
 	return out
 }
 
-// objective builds an objective; target and warning are "min..max" with
-// either side empty, for example "80.." or "..7200".
-func objective(name string, weight int32, target, warning string) cxv1alpha1.Objective {
-	o := cxv1alpha1.Objective{Name: name, Weight: weight, Target: scTarget(target)}
-	if warning != "" {
-		w := scTarget(warning)
-		o.Warning = &w
-	}
-	return o
-}
-
-func scTarget(s string) cxv1alpha1.Target {
-	lo, hi, _ := strings.Cut(s, "..")
-	var t cxv1alpha1.Target
-	if lo != "" {
-		t.Min = ptrQuantity(lo)
-	}
-	if hi != "" {
-		t.Max = ptrQuantity(hi)
-	}
-	return t
-}
-
-func fromSurvey(o cxv1alpha1.Objective, survey string, value cxv1alpha1.SurveyValue) cxv1alpha1.Objective {
-	o.Survey = &cxv1alpha1.SurveySource{Name: survey, Value: value}
-	return o
-}
-
-func fromTouchpoint(o cxv1alpha1.Objective, touchpoint, metric string) cxv1alpha1.Objective {
-	o.Touchpoint = &cxv1alpha1.TouchpointSource{Name: touchpoint, Metric: metric}
-	return o
-}
-
-func fromCard(o cxv1alpha1.Objective, card string) cxv1alpha1.Objective {
-	o.Scorecard = &cxv1alpha1.LocalObjectReference{Name: card}
-	return o
-}
-
-func asKey(o cxv1alpha1.Objective) cxv1alpha1.Objective {
-	o.Key = true
-	return o
-}
-
-func newScorecard(ns, name string, objectives ...cxv1alpha1.Objective) *cxv1alpha1.Scorecard {
-	return &cxv1alpha1.Scorecard{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec:       cxv1alpha1.ScorecardSpec{Objectives: objectives},
-	}
-}
-
 // scView is what a test checks of a card: score, result, the Ready
 // reason and one line per objective.
 type scView struct {
@@ -294,44 +244,6 @@ func resultEvents(g Gomega, sc *cxv1alpha1.Scorecard) func() []string {
 	}
 }
 
-// scSeries reads one series of the operator's registry whose labels
-// include the given ones.
-func scSeries(name string, labels map[string]string) (float64, bool) {
-	families, err := crmetrics.Registry.Gather()
-	if err != nil {
-		panic(err)
-	}
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-	series:
-		for _, m := range f.GetMetric() {
-			got := map[string]string{}
-			for _, l := range m.GetLabel() {
-				got[l.GetName()] = l.GetValue()
-			}
-			for k, v := range labels {
-				if got[k] != v {
-					continue series
-				}
-			}
-			return m.GetGauge().GetValue(), true
-		}
-	}
-	return 0, false
-}
-
-// scSeriesValue is scSeries for Eventually: the value, or "absent".
-func scSeriesValue(name string, labels map[string]string) func() any {
-	return func() any {
-		if v, ok := scSeries(name, labels); ok {
-			return v
-		}
-		return "absent"
-	}
-}
-
 // TestScorecardScoresWeightedObjectives walks a support card through
 // source changes: every score below is worked by hand, every change of
 // source re-evaluates the card (watches, no timer), every change of result
@@ -346,11 +258,11 @@ func TestScorecardScoresWeightedObjectives(t *testing.T) {
 	// CSAT on 1..5: 8 of 10 answers are 4 or 5 -> score 80.
 	csat := newSCSurvey(t, g, ns, "support-csat", cxv1alpha1.SurveyCSAT, 10, scores([2]int{5, 6}, [2]int{4, 2}, [2]int{2, 1}, [2]int{1, 1}))
 
-	sc := newScorecard(ns, "support",
-		asKey(fromSurvey(objective("csat", 3, "85..", "75.."), "support-csat", "")),
-		fromSurvey(objective("answers", 1, "10..", ""), "support-csat", cxv1alpha1.SurveyValueResponses),
-		fromTouchpoint(objective("first-response", 2, "..7200", "..14400"), "helpdesk", "first_response_seconds"),
-		fromTouchpoint(objective("backlog", 1, "..15", "..25"), "helpdesk", "backlog_per_agent"),
+	sc := fixtures.Scorecard(ns, "support",
+		fixtures.AsKey(fixtures.FromSurvey(fixtures.Objective("csat", 3, "85..", "75.."), "support-csat", "")),
+		fixtures.FromSurvey(fixtures.Objective("answers", 1, "10..", ""), "support-csat", cxv1alpha1.SurveyValueResponses),
+		fixtures.FromTouchpoint(fixtures.Objective("first-response", 2, "..7200", "..14400"), "helpdesk", "first_response_seconds"),
+		fixtures.FromTouchpoint(fixtures.Objective("backlog", 1, "..15", "..25"), "helpdesk", "backlog_per_agent"),
 	)
 	g.Expect(k8s.Create(ctx, sc)).To(Succeed())
 
@@ -379,13 +291,13 @@ func TestScorecardScoresWeightedObjectives(t *testing.T) {
 		}
 		return m
 	}
-	eventually(g, scSeriesValue("cx_scorecard_score", card)).Should(BeNumerically("~", 4.5*100/7, 1e-9))
-	g.Expect(scSeriesValue("cx_scorecard_result", with("result", "Fail"))()).To(Equal(1.0))
-	g.Expect(scSeriesValue("cx_scorecard_result", with("result", "Warning"))()).To(Equal(0.0))
-	g.Expect(scSeriesValue("cx_scorecard_result", with("result", "Pass"))()).To(Equal(0.0))
-	g.Expect(scSeriesValue("cx_scorecard_objective_value", with("objective", "first-response"))()).To(Equal(10000.0))
-	g.Expect(scSeriesValue("cx_scorecard_objective_met", with("objective", "first-response"))()).To(Equal(0.0))
-	g.Expect(scSeriesValue("cx_scorecard_objective_met", with("objective", "backlog"))()).To(Equal(1.0))
+	eventually(g, series("cx_scorecard_score", card)).Should(BeNumerically("~", 4.5*100/7, 1e-9))
+	g.Expect(series("cx_scorecard_result", with("result", "Fail"))()).To(Equal(1.0))
+	g.Expect(series("cx_scorecard_result", with("result", "Warning"))()).To(Equal(0.0))
+	g.Expect(series("cx_scorecard_result", with("result", "Pass"))()).To(Equal(0.0))
+	g.Expect(series("cx_scorecard_objective_value", with("objective", "first-response"))()).To(Equal(10000.0))
+	g.Expect(series("cx_scorecard_objective_met", with("objective", "first-response"))()).To(Equal(0.0))
+	g.Expect(series("cx_scorecard_objective_met", with("objective", "backlog"))()).To(Equal(1.0))
 	// The first result is a transition too. (Its score is the one of the
 	// first evaluation, which may have run before the manager's cache held
 	// every source: it is Fail either way.)
@@ -396,8 +308,8 @@ func TestScorecardScoresWeightedObjectives(t *testing.T) {
 	helpdesk.set(g, map[string]string{"first_response_seconds": "3600"})
 	eventually(g, view(sc)).Should(HaveField("Score", "78.57"))
 	g.Expect(sc.Status.Result).To(Equal(cxv1alpha1.ResultWarning))
-	eventually(g, scSeriesValue("cx_scorecard_result", with("result", "Warning"))).Should(Equal(1.0))
-	g.Expect(scSeriesValue("cx_scorecard_result", with("result", "Fail"))()).To(Equal(0.0))
+	eventually(g, series("cx_scorecard_result", with("result", "Warning"))).Should(Equal(1.0))
+	g.Expect(series("cx_scorecard_result", with("result", "Fail"))()).To(Equal(0.0))
 	eventually(g, resultEvents(g, sc)).Should(HaveExactElements(firstEvent,
 		"Warning: result Fail -> Warning (score 78.57)",
 	))
@@ -415,7 +327,7 @@ func TestScorecardScoresWeightedObjectives(t *testing.T) {
 		"Warning: result Fail -> Warning (score 78.57)",
 		"Normal: result Warning -> Pass (score 100)",
 	))
-	eventually(g, scSeriesValue("cx_scorecard_objective_met", with("objective", "csat"))).Should(Equal(1.0))
+	eventually(g, series("cx_scorecard_objective_met", with("objective", "csat"))).Should(Equal(1.0))
 
 	// A backlog of 30 is outside even the warning band:
 	// 3 + 1 + 2 + 0 = 6 of 7 = 85.71 -> Warning.
@@ -427,7 +339,7 @@ func TestScorecardScoresWeightedObjectives(t *testing.T) {
 	// Deleting the card deletes its series.
 	g.Expect(k8s.Delete(ctx, sc)).To(Succeed())
 	for _, name := range []string{"cx_scorecard_score", "cx_scorecard_result", "cx_scorecard_objective_value", "cx_scorecard_objective_met"} {
-		eventually(g, scSeriesValue(name, card)).Should(Equal("absent"), name)
+		eventually(g, series(name, card)).Should(Equal("absent"), name)
 	}
 }
 
@@ -444,13 +356,13 @@ func TestScorecardNoDataIsNeverMet(t *testing.T) {
 	// 5 NPS answers (10, 10, 10, 8, 3), 30 needed: the score is not read.
 	nps := newSCSurvey(t, g, ns, "relationship-nps", cxv1alpha1.SurveyNPS, 30, []int{10, 10, 10, 8, 3})
 
-	sc := newScorecard(ns, "journey",
-		fromSurvey(objective("nps", 2, "30..", "10.."), "relationship-nps", cxv1alpha1.SurveyValueScore),
-		fromSurvey(objective("nps-answers", 1, "30..", ""), "relationship-nps", cxv1alpha1.SurveyValueResponses),
-		fromTouchpoint(objective("churn", 1, "..0.03", "..0.05"), "renewal", "churn_ratio"),
-		fromTouchpoint(objective("renewals", 1, "100..", ""), "renewal", "renewals"),
-		fromTouchpoint(objective("renewal-rate", 1, "0.75..", ""), "renewal", "renewal_ratio"),
-		fromSurvey(objective("ghost", 1, "1..", ""), "does-not-exist", ""),
+	sc := fixtures.Scorecard(ns, "journey",
+		fixtures.FromSurvey(fixtures.Objective("nps", 2, "30..", "10.."), "relationship-nps", cxv1alpha1.SurveyValueScore),
+		fixtures.FromSurvey(fixtures.Objective("nps-answers", 1, "30..", ""), "relationship-nps", cxv1alpha1.SurveyValueResponses),
+		fixtures.FromTouchpoint(fixtures.Objective("churn", 1, "..0.03", "..0.05"), "renewal", "churn_ratio"),
+		fixtures.FromTouchpoint(fixtures.Objective("renewals", 1, "100..", ""), "renewal", "renewals"),
+		fixtures.FromTouchpoint(fixtures.Objective("renewal-rate", 1, "0.75..", ""), "renewal", "renewal_ratio"),
+		fixtures.FromSurvey(fixtures.Objective("ghost", 1, "1..", ""), "does-not-exist", ""),
 	)
 	g.Expect(k8s.Create(ctx, sc)).To(Succeed())
 
@@ -472,8 +384,8 @@ func TestScorecardNoDataIsNeverMet(t *testing.T) {
 	g.Expect(condition(sc.Status.Conditions, cxv1alpha1.ConditionReady).Message).To(
 		Equal(`missing sources, whose objectives have no data: survey "does-not-exist" (objective ghost)`))
 	labels := map[string]string{"namespace": ns, "scorecard": "journey", "objective": "nps"}
-	eventually(g, scSeriesValue("cx_scorecard_objective_met", labels)).Should(Equal(0.0))
-	g.Expect(scSeriesValue("cx_scorecard_objective_value", labels)()).To(Equal("absent"))
+	eventually(g, series("cx_scorecard_objective_met", labels)).Should(Equal(0.0))
+	g.Expect(series("cx_scorecard_objective_value", labels)()).To(Equal("absent"))
 
 	// Without the missing source the card is Ready, and the message counts
 	// the objectives without data: 1 of 6 = 16.67 -> Fail.
@@ -496,8 +408,8 @@ func TestScorecardNoDataIsNeverMet(t *testing.T) {
 		"renewals value= target=>= 100 NoData score=0/1",
 		"renewal-rate value=0.8 target=>= 0.75 Pass score=1/1",
 	}}))
-	eventually(g, scSeriesValue("cx_scorecard_objective_value", labels)).Should(Equal(30.0))
-	g.Expect(scSeriesValue("cx_scorecard_objective_met", labels)()).To(Equal(1.0))
+	eventually(g, series("cx_scorecard_objective_value", labels)).Should(Equal(30.0))
+	g.Expect(series("cx_scorecard_objective_met", labels)()).To(Equal(1.0))
 }
 
 // TestScorecardKeyObjectiveFailsTheCard checks that a failing key
@@ -509,11 +421,11 @@ func TestScorecardKeyObjectiveFailsTheCard(t *testing.T) {
 	ns := newNamespace(t)
 
 	checkout := newSCTouchpoint(t, g, ns, "checkout", map[string]string{"conversion_ratio": "0.7", "payment_error_ratio": "0.08"})
-	sc := newScorecard(ns, "purchase",
-		fromTouchpoint(objective("conversion", 10, "0.6..", "0.45.."), "checkout", "conversion_ratio"),
-		asKey(fromTouchpoint(objective("payment-errors", 1, "..0.02", "..0.05"), "checkout", "payment_error_ratio")),
+	sc := fixtures.Scorecard(ns, "purchase",
+		fixtures.FromTouchpoint(fixtures.Objective("conversion", 10, "0.6..", "0.45.."), "checkout", "conversion_ratio"),
+		fixtures.AsKey(fixtures.FromTouchpoint(fixtures.Objective("payment-errors", 1, "..0.02", "..0.05"), "checkout", "payment_error_ratio")),
 	)
-	sc.Spec.Thresholds = &cxv1alpha1.Thresholds{Pass: *ptrQuantity("80"), Warning: *ptrQuantity("60")}
+	sc.Spec.Thresholds = &cxv1alpha1.Thresholds{Pass: *fixtures.Quantity("80"), Warning: *fixtures.Quantity("60")}
 	g.Expect(k8s.Create(ctx, sc)).To(Succeed())
 
 	// conversion Pass 10; payment errors 0.08 > 0.05 Fail 0 (key):
@@ -552,20 +464,20 @@ func TestNestedScorecardsFollowTheirStages(t *testing.T) {
 	newSCTouchpoint(t, g, ns, "checkout", map[string]string{"conversion_ratio": "0.7"})
 	helpdesk := newSCTouchpoint(t, g, ns, "helpdesk", map[string]string{"first_response_seconds": "3600", "backlog_per_agent": "40"})
 
-	journey := newScorecard(ns, "journey",
-		fromCard(objective("purchase", 2, "90..", "75.."), "purchase"),
-		asKey(fromCard(objective("support", 2, "90..", "75.."), "support")),
+	journey := fixtures.Scorecard(ns, "journey",
+		fixtures.FromCard(fixtures.Objective("purchase", 2, "90..", "75.."), "purchase"),
+		fixtures.AsKey(fixtures.FromCard(fixtures.Objective("support", 2, "90..", "75.."), "support")),
 	)
 	g.Expect(k8s.Create(ctx, journey)).To(Succeed())
 	// Neither stage exists yet: 0 of 4 = 0 -> Fail, not Ready.
 	eventually(g, view(journey)).Should(HaveField("Ready", "False/SourceNotFound"))
 	g.Expect(journey.Status.Score).To(Equal("0"))
 
-	purchase := newScorecard(ns, "purchase",
-		fromTouchpoint(objective("conversion", 1, "0.6..", ""), "checkout", "conversion_ratio"))
-	support := newScorecard(ns, "support",
-		fromTouchpoint(objective("first-response", 1, "..7200", ""), "helpdesk", "first_response_seconds"),
-		fromTouchpoint(objective("backlog", 1, "..15", "..25"), "helpdesk", "backlog_per_agent"))
+	purchase := fixtures.Scorecard(ns, "purchase",
+		fixtures.FromTouchpoint(fixtures.Objective("conversion", 1, "0.6..", ""), "checkout", "conversion_ratio"))
+	support := fixtures.Scorecard(ns, "support",
+		fixtures.FromTouchpoint(fixtures.Objective("first-response", 1, "..7200", ""), "helpdesk", "first_response_seconds"),
+		fixtures.FromTouchpoint(fixtures.Objective("backlog", 1, "..15", "..25"), "helpdesk", "backlog_per_agent"))
 	g.Expect(k8s.Create(ctx, purchase)).To(Succeed())
 	g.Expect(k8s.Create(ctx, support)).To(Succeed())
 
@@ -603,10 +515,10 @@ func TestScorecardReferenceCyclesAreReported(t *testing.T) {
 	ns := newNamespace(t)
 	newSCTouchpoint(t, g, ns, "checkout", map[string]string{"conversion_ratio": "0.7"})
 
-	a := newScorecard(ns, "a", fromCard(objective("b", 1, "90..", ""), "b"),
-		fromTouchpoint(objective("conversion", 1, "0.6..", ""), "checkout", "conversion_ratio"))
-	b := newScorecard(ns, "b", fromCard(objective("a", 1, "90..", ""), "a"))
-	self := newScorecard(ns, "self", fromCard(objective("me", 1, "90..", ""), "self"))
+	a := fixtures.Scorecard(ns, "a", fixtures.FromCard(fixtures.Objective("b", 1, "90..", ""), "b"),
+		fixtures.FromTouchpoint(fixtures.Objective("conversion", 1, "0.6..", ""), "checkout", "conversion_ratio"))
+	b := fixtures.Scorecard(ns, "b", fixtures.FromCard(fixtures.Objective("a", 1, "90..", ""), "a"))
+	self := fixtures.Scorecard(ns, "self", fixtures.FromCard(fixtures.Objective("me", 1, "90..", ""), "self"))
 	for _, sc := range []*cxv1alpha1.Scorecard{a, b, self} {
 		g.Expect(k8s.Create(ctx, sc)).To(Succeed())
 	}
@@ -635,7 +547,7 @@ func TestScorecardReferenceCyclesAreReported(t *testing.T) {
 
 	// Breaking the cycle at b: b reads the touchpoint (100), a reads b.
 	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(b), b)).To(Succeed())
-	b.Spec.Objectives = []cxv1alpha1.Objective{fromTouchpoint(objective("conversion", 1, "0.6..", ""), "checkout", "conversion_ratio")}
+	b.Spec.Objectives = []cxv1alpha1.Objective{fixtures.FromTouchpoint(fixtures.Objective("conversion", 1, "0.6..", ""), "checkout", "conversion_ratio")}
 	g.Expect(k8s.Update(ctx, b)).To(Succeed())
 	eventually(g, view(b)).Should(HaveField("Ready", "True/ObjectivesEvaluated"))
 	g.Expect(b.Status.Score).To(Equal("100"))
@@ -647,15 +559,15 @@ func TestScorecardReferenceCyclesAreReported(t *testing.T) {
 
 	// A longer cycle closed by its last edge: x -> y -> z, then z -> x.
 	// x never changed, yet it learns of the cycle.
-	x := newScorecard(ns, "x", fromCard(objective("y", 1, "90..", ""), "y"))
-	y := newScorecard(ns, "y", fromCard(objective("z", 1, "90..", ""), "z"))
-	z := newScorecard(ns, "z", fromTouchpoint(objective("conversion", 1, "0.6..", ""), "checkout", "conversion_ratio"))
+	x := fixtures.Scorecard(ns, "x", fixtures.FromCard(fixtures.Objective("y", 1, "90..", ""), "y"))
+	y := fixtures.Scorecard(ns, "y", fixtures.FromCard(fixtures.Objective("z", 1, "90..", ""), "z"))
+	z := fixtures.Scorecard(ns, "z", fixtures.FromTouchpoint(fixtures.Objective("conversion", 1, "0.6..", ""), "checkout", "conversion_ratio"))
 	for _, sc := range []*cxv1alpha1.Scorecard{x, y, z} {
 		g.Expect(k8s.Create(ctx, sc)).To(Succeed())
 	}
 	eventually(g, view(x)).Should(HaveField("Score", "100"))
 	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(z), z)).To(Succeed())
-	z.Spec.Objectives = append(z.Spec.Objectives, fromCard(objective("x", 1, "90..", ""), "x"))
+	z.Spec.Objectives = append(z.Spec.Objectives, fixtures.FromCard(fixtures.Objective("x", 1, "90..", ""), "x"))
 	g.Expect(k8s.Update(ctx, z)).To(Succeed())
 	eventually(g, view(x)).Should(HaveField("Ready", "False/ReferenceCycle"))
 	g.Expect(objectiveStatus(x, "y").Reason).To(Equal("reference cycle: x -> y -> z -> x"))
@@ -671,7 +583,7 @@ func TestScorecardStatusIsNotRewrittenWhenNothingChanged(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
 	newSCTouchpoint(t, g, ns, "checkout", map[string]string{"conversion_ratio": "0.7"})
-	sc := newScorecard(ns, "purchase", fromTouchpoint(objective("conversion", 1, "0.6..", ""), "checkout", "conversion_ratio"))
+	sc := fixtures.Scorecard(ns, "purchase", fixtures.FromTouchpoint(fixtures.Objective("conversion", 1, "0.6..", ""), "checkout", "conversion_ratio"))
 	g.Expect(k8s.Create(ctx, sc)).To(Succeed())
 	eventually(g, view(sc)).Should(HaveField("Score", "100"))
 	eventually(g, resultEvents(g, sc)).Should(HaveLen(1))

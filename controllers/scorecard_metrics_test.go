@@ -18,6 +18,7 @@ import (
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
+	"github.com/touchstone-dev/touchstone/internal/fixtures"
 	"github.com/touchstone-dev/touchstone/internal/testenv"
 )
 
@@ -45,15 +46,15 @@ func TestOperatorMetricsSurface(t *testing.T) {
 	newSCTouchpoint(t, g, ns, "checkout", map[string]string{"conversion_ratio": "0.7"})
 	// CES on 1..7: mean (6*5 + 7*3 + 4*2) / 10 = 5.9.
 	newSCSurvey(t, g, ns, "checkout-effort", cxv1alpha1.SurveyCES, 5, scores([2]int{6, 5}, [2]int{7, 3}, [2]int{4, 2}))
-	sc := newScorecard(ns, "purchase",
-		fromTouchpoint(objective("conversion", 1, "0.6..", ""), "checkout", "conversion_ratio"),
-		fromSurvey(objective("effort", 1, "5.5..", "5.."), "checkout-effort", ""),
-		fromSurvey(objective("effort-moe", 1, "..0.5", ""), "checkout-effort", cxv1alpha1.SurveyValueMarginOfError),
+	sc := fixtures.Scorecard(ns, "purchase",
+		fixtures.FromTouchpoint(fixtures.Objective("conversion", 1, "0.6..", ""), "checkout", "conversion_ratio"),
+		fixtures.FromSurvey(fixtures.Objective("effort", 1, "5.5..", "5.."), "checkout-effort", ""),
+		fixtures.FromSurvey(fixtures.Objective("effort-moe", 1, "..0.5", ""), "checkout-effort", cxv1alpha1.SurveyValueMarginOfError),
 	)
 	g.Expect(k8s.Create(ctx, sc)).To(Succeed())
 	eventually(g, view(sc)).Should(HaveField("Ready", "True/ObjectivesEvaluated"))
-	eventually(g, scSeriesValue("cx_scorecard_score", map[string]string{"namespace": ns, "scorecard": "purchase"})).ShouldNot(Equal("absent"))
-	eventually(g, scSeriesValue("cx_survey_score", map[string]string{"namespace": ns, "survey": "checkout-effort"})).Should(Equal(5.9))
+	eventually(g, series("cx_scorecard_score", map[string]string{"namespace": ns, "scorecard": "purchase"})).ShouldNot(Equal("absent"))
+	eventually(g, series("cx_survey_score", map[string]string{"namespace": ns, "survey": "checkout-effort"})).Should(Equal(5.9))
 
 	families, err := crmetrics.Registry.Gather() // fails on duplicate or inconsistent series
 	g.Expect(err).NotTo(HaveOccurred())

@@ -154,6 +154,52 @@ func reconcileCount(controller string) float64 {
 	return total
 }
 
+// seriesValue reads one series of the operator's registry whose labels
+// include the given ones: a gauge's or a counter's value, a histogram's
+// sample count.
+func seriesValue(name string, labels map[string]string) (float64, bool) {
+	families, err := crmetrics.Registry.Gather()
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range f.GetMetric() {
+			have := map[string]string{}
+			for _, l := range m.GetLabel() {
+				have[l.GetName()] = l.GetValue()
+			}
+			for k, v := range labels {
+				if have[k] != v {
+					continue series
+				}
+			}
+			switch {
+			case m.GetGauge() != nil:
+				return m.GetGauge().GetValue(), true
+			case m.GetCounter() != nil:
+				return m.GetCounter().GetValue(), true
+			case m.GetHistogram() != nil:
+				return float64(m.GetHistogram().GetSampleCount()), true
+			}
+		}
+	}
+	return 0, false
+}
+
+// series is seriesValue for Eventually: the value, or "absent".
+func series(name string, labels map[string]string) func() any {
+	return func() any {
+		if v, ok := seriesValue(name, labels); ok {
+			return v
+		}
+		return "absent"
+	}
+}
+
 // eventually is gomega's Eventually with the suite's defaults.
 func eventually(g Gomega, f any) AsyncAssertion {
 	return g.Eventually(f).WithTimeout(30 * time.Second).WithPolling(100 * time.Millisecond)

@@ -14,12 +14,10 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
-	dto "github.com/prometheus/client_model/go"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/controllers"
@@ -180,7 +178,7 @@ func TestNPSSurveyScoresPostedResponses(t *testing.T) {
 	// Deleting the Survey removes its series.
 	g.Expect(k8s.Delete(context.Background(), svy)).To(Succeed())
 	eventually(g, func() bool {
-		_, ok := gaugeValue("cx_survey_score", map[string]string{"namespace": ns, "survey": "nps"})
+		_, ok := seriesValue("cx_survey_score", map[string]string{"namespace": ns, "survey": "nps"})
 		return ok
 	}).Should(BeFalse())
 }
@@ -447,47 +445,9 @@ func TestSurveyTalliesPastRetentionAreTrimmed(t *testing.T) {
 	}).Should(BeTrue())
 }
 
-// gaugeValue reads one series of the operator's registry; labels not
-// given are not matched.
-func gaugeValue(name string, labels map[string]string) (float64, bool) {
-	families, err := crmetrics.Registry.Gather()
-	if err != nil {
-		panic(err)
-	}
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-	metric:
-		for _, m := range f.GetMetric() {
-			got := map[string]string{}
-			for _, l := range m.GetLabel() {
-				got[l.GetName()] = l.GetValue()
-			}
-			for k, v := range labels {
-				if got[k] != v {
-					continue metric
-				}
-			}
-			return metricValue(m), true
-		}
-	}
-	return 0, false
-}
-
-func metricValue(m *dto.Metric) float64 {
-	switch {
-	case m.Gauge != nil:
-		return m.GetGauge().GetValue()
-	case m.Counter != nil:
-		return m.GetCounter().GetValue()
-	}
-	return 0
-}
-
-// gauge is gaugeValue for a series that must exist.
+// gauge is seriesValue for a series that must exist.
 func gauge(name string, labels map[string]string) float64 {
-	v, ok := gaugeValue(name, labels)
+	v, ok := seriesValue(name, labels)
 	if !ok {
 		return -1e308
 	}

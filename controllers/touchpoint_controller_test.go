@@ -23,7 +23,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/controllers"
@@ -131,43 +130,6 @@ func tpStatusView(ctx context.Context, tp *cxv1alpha1.Touchpoint) func() tpView 
 	}
 }
 
-// tpSeries returns the value of the series of a family whose labels
-// include the given ones, or "absent".
-func tpSeries(name string, labels map[string]string) func() any {
-	return func() any {
-		families, err := crmetrics.Registry.Gather()
-		if err != nil {
-			return err.Error()
-		}
-		for _, f := range families {
-			if f.GetName() != name {
-				continue
-			}
-		series:
-			for _, m := range f.GetMetric() {
-				have := map[string]string{}
-				for _, l := range m.GetLabel() {
-					have[l.GetName()] = l.GetValue()
-				}
-				for k, v := range labels {
-					if have[k] != v {
-						continue series
-					}
-				}
-				switch {
-				case m.GetGauge() != nil:
-					return m.GetGauge().GetValue()
-				case m.GetCounter() != nil:
-					return m.GetCounter().GetValue()
-				case m.GetHistogram() != nil:
-					return float64(m.GetHistogram().GetSampleCount())
-				}
-			}
-		}
-		return "absent"
-	}
-}
-
 // tpEvents lists "type reason: note" of a Touchpoint's events, oldest
 // first.
 func tpEvents(g Gomega, tp *cxv1alpha1.Touchpoint) func() []string {
@@ -227,18 +189,18 @@ func TestTouchpointCollectsAndDerives(t *testing.T) {
 	g.Expect(tp.Status.Metrics[3].Source).To(Equal("derived"))
 	g.Expect(tp.Status.Metrics[0].Unit).To(Equal(cxv1alpha1.UnitCount))
 
-	series := func(metric, unit string) func() any {
-		return tpSeries("cx_touchpoint_value", map[string]string{"namespace": ns, "touchpoint": "renewal",
+	valueSeries := func(metric, unit string) func() any {
+		return series("cx_touchpoint_value", map[string]string{"namespace": ns, "touchpoint": "renewal",
 			"stage": "Renewal", "metric": metric, "unit": unit})
 	}
-	eventually(g, series("churned", "count")).Should(Equal(5.0))
-	g.Expect(series("churn_ratio", "ratio")()).To(Equal(0.025))
-	g.Expect(series("renewal_ratio", "ratio")()).To(Equal("absent"), "a division by zero is no value, not Inf")
+	eventually(g, valueSeries("churned", "count")).Should(Equal(5.0))
+	g.Expect(valueSeries("churn_ratio", "ratio")()).To(Equal(0.025))
+	g.Expect(valueSeries("renewal_ratio", "ratio")()).To(Equal("absent"), "a division by zero is no value, not Inf")
 	runs := map[string]string{"namespace": ns, "touchpoint": "renewal", "collector": "churned"}
-	g.Expect(tpSeries("cx_collector_runs_total", with(runs, "result", "success"))()).To(Equal(1.0))
-	g.Expect(tpSeries("cx_collector_runs_total", with(runs, "result", "failure"))()).To(Equal(0.0))
-	g.Expect(tpSeries("cx_collector_duration_seconds", runs)()).To(Equal(1.0))
-	g.Expect(tpSeries("cx_collector_last_success_timestamp_seconds", runs)()).To(
+	g.Expect(series("cx_collector_runs_total", with(runs, "result", "success"))()).To(Equal(1.0))
+	g.Expect(series("cx_collector_runs_total", with(runs, "result", "failure"))()).To(Equal(0.0))
+	g.Expect(series("cx_collector_duration_seconds", runs)()).To(Equal(1.0))
+	g.Expect(series("cx_collector_last_success_timestamp_seconds", runs)()).To(
 		BeNumerically("~", float64(time.Now().Unix()), 60))
 
 	// A changed spec runs at once, not in an hour: the new JSONPath reads
@@ -252,14 +214,14 @@ func TestTouchpointCollectsAndDerives(t *testing.T) {
 		Metrics: []string{"churned=150", "customers_at_start=200", "churn_ratio=0.75", "churn_percent=75"},
 		Ready:   "True/CollectorsSucceeded", CollectorsHealthy: "True/CollectorsSucceeded", Healthy: "2/2",
 	}))
-	eventually(g, series("churned", "count")).Should(Equal(150.0))
-	g.Expect(series("renewed", "count")()).To(Equal("absent"))
-	g.Expect(tpSeries("cx_collector_runs_total", map[string]string{"namespace": ns, "touchpoint": "renewal", "collector": "renewed"})()).To(Equal("absent"))
+	eventually(g, valueSeries("churned", "count")).Should(Equal(150.0))
+	g.Expect(valueSeries("renewed", "count")()).To(Equal("absent"))
+	g.Expect(series("cx_collector_runs_total", map[string]string{"namespace": ns, "touchpoint": "renewal", "collector": "renewed"})()).To(Equal("absent"))
 
 	// Deleting the Touchpoint stops its collectors and removes its series.
 	g.Expect(k8s.Delete(ctx, tp)).To(Succeed())
 	for _, name := range []string{"cx_touchpoint_value", "cx_collector_runs_total", "cx_collector_duration_seconds", "cx_collector_last_success_timestamp_seconds"} {
-		eventually(g, tpSeries(name, map[string]string{"namespace": ns, "touchpoint": "renewal"})).Should(Equal("absent"), name)
+		eventually(g, series(name, map[string]string{"namespace": ns, "touchpoint": "renewal"})).Should(Equal("absent"), name)
 	}
 }
 
@@ -408,7 +370,7 @@ func TestTouchpointStatusIsNotRewrittenByUnchangedRuns(t *testing.T) {
 		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(tp), tp)).To(Succeed())
 		return tp.ResourceVersion
 	}).WithTimeout(2 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(version))
-	eventually(g, tpSeries("cx_collector_runs_total", map[string]string{"namespace": ns, "collector": "open", "result": "success"})).
+	eventually(g, series("cx_collector_runs_total", map[string]string{"namespace": ns, "collector": "open", "result": "success"})).
 		Should(BeNumerically(">=", 2.0))
 
 	// A new value is written.
@@ -456,7 +418,7 @@ func TestTouchpointPrometheusIntegration(t *testing.T) {
 		Metrics: []string{"queue_wait_seconds=42.5"},
 		Ready:   "True/CollectorsSucceeded", CollectorsHealthy: "True/CollectorsSucceeded", Healthy: "1/1",
 	}))
-	value := tpSeries("cx_touchpoint_value", map[string]string{"namespace": ns, "touchpoint": "helpdesk",
+	value := series("cx_touchpoint_value", map[string]string{"namespace": ns, "touchpoint": "helpdesk",
 		"stage": "Support", "metric": "queue_wait_seconds", "unit": "seconds"})
 	g.Expect(value()).To(Equal(42.5))
 
@@ -474,7 +436,7 @@ func TestTouchpointPrometheusIntegration(t *testing.T) {
 	g.Expect(healthy.Message).To(And(HavePrefix("1 of 1 collectors failing: queue-wait: "), ContainSubstring("connection refused")))
 	g.Expect(condition(tp.Status.Conditions, cxv1alpha1.ConditionReady).Message).To(Equal("failing collectors: queue-wait"))
 	g.Expect(tp.Status.Metrics[0].Value).To(Equal("42.5"), "the last value is kept through the first failures")
-	g.Expect(tpSeries("cx_collector_runs_total", map[string]string{"namespace": ns, "touchpoint": "helpdesk", "result": "failure"})()).
+	g.Expect(series("cx_collector_runs_total", map[string]string{"namespace": ns, "touchpoint": "helpdesk", "result": "failure"})()).
 		To(BeNumerically(">=", 1.0))
 	eventually(g, tpEvents(g, tp)).Should(ContainElement(
 		And(HavePrefix("Warning CollectorFailing: collector queue-wait started failing: "), ContainSubstring("connection refused"))))

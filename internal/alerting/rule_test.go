@@ -10,85 +10,30 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/internal/alerting"
+	"github.com/touchstone-dev/touchstone/internal/fixtures"
 	"github.com/touchstone-dev/touchstone/internal/testenv"
 )
 
 // updateGolden rewrites the golden files: go test ./internal/alerting/ -run Golden -update
 var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/ with the current output")
 
-// objective builds an objective; target and warning are "min..max" with
-// either side empty, for example "80.." or "..7200".
-func objective(name string, weight int32, target, warning string) cxv1alpha1.Objective {
-	o := cxv1alpha1.Objective{Name: name, Weight: weight, Target: bounds(target)}
-	if warning != "" {
-		w := bounds(warning)
-		o.Warning = &w
-	}
-	return o
-}
-
-func bounds(s string) cxv1alpha1.Target {
-	lo, hi, _ := strings.Cut(s, "..")
-	var t cxv1alpha1.Target
-	if lo != "" {
-		t.Min = ptrQuantity(lo)
-	}
-	if hi != "" {
-		t.Max = ptrQuantity(hi)
-	}
-	return t
-}
-
-func ptrQuantity(s string) *resource.Quantity {
-	q := resource.MustParse(s)
-	return &q
-}
-
-func fromSurvey(o cxv1alpha1.Objective, survey string, value cxv1alpha1.SurveyValue) cxv1alpha1.Objective {
-	o.Survey = &cxv1alpha1.SurveySource{Name: survey, Value: value}
-	return o
-}
-
-func fromTouchpoint(o cxv1alpha1.Objective, touchpoint, metric string) cxv1alpha1.Objective {
-	o.Touchpoint = &cxv1alpha1.TouchpointSource{Name: touchpoint, Metric: metric}
-	return o
-}
-
-func fromCard(o cxv1alpha1.Objective, card string) cxv1alpha1.Objective {
-	o.Scorecard = &cxv1alpha1.LocalObjectReference{Name: card}
-	return o
-}
-
-func asKey(o cxv1alpha1.Objective) cxv1alpha1.Objective {
-	o.Key = true
-	return o
-}
-
-func newScorecard(ns, name string, objectives ...cxv1alpha1.Objective) *cxv1alpha1.Scorecard {
-	return &cxv1alpha1.Scorecard{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec:       cxv1alpha1.ScorecardSpec{Objectives: objectives},
-	}
-}
-
 // alertingCards are the cards of the golden files, one per file in
 // testdata/.
 func alertingCards() map[string]*cxv1alpha1.Scorecard {
-	support := newScorecard("shop", "support-experience",
-		asKey(fromSurvey(objective("csat", 3, "80..", "70.."), "support-csat", "")),
-		fromSurvey(objective("enough-answers", 1, "30..", ""), "support-csat", cxv1alpha1.SurveyValueResponses),
-		fromTouchpoint(objective("first-response", 2, "..7200", "..14400"), "helpdesk", "first_response_seconds"),
-		fromTouchpoint(objective("backlog", 1, "..15", "..25"), "helpdesk", "backlog_per_agent"),
+	support := fixtures.Scorecard("shop", "support-experience",
+		fixtures.AsKey(fixtures.FromSurvey(fixtures.Objective("csat", 3, "80..", "70.."), "support-csat", "")),
+		fixtures.FromSurvey(fixtures.Objective("enough-answers", 1, "30..", ""), "support-csat", cxv1alpha1.SurveyValueResponses),
+		fixtures.FromTouchpoint(fixtures.Objective("first-response", 2, "..7200", "..14400"), "helpdesk", "first_response_seconds"),
+		fixtures.FromTouchpoint(fixtures.Objective("backlog", 1, "..15", "..25"), "helpdesk", "backlog_per_agent"),
 	)
 	support.UID = "7a4c1e0e-5b8e-4f63-9d5a-2f4f7f0b1c11"
 	support.Spec.Objectives[2].AlertSeverity = "page"
-	support.Spec.Thresholds = &cxv1alpha1.Thresholds{Pass: *ptrQuantity("90"), Warning: *ptrQuantity("70")}
+	support.Spec.Thresholds = &cxv1alpha1.Thresholds{Pass: *fixtures.Quantity("90"), Warning: *fixtures.Quantity("70")}
 	support.Spec.Alerting = &cxv1alpha1.Alerting{
 		For:         &metav1.Duration{Duration: 30 * time.Minute},
 		Labels:      map[string]string{"team": "support"},
@@ -96,9 +41,9 @@ func alertingCards() map[string]*cxv1alpha1.Scorecard {
 		RuleLabels:  map[string]string{"release": "kube-prometheus-stack"},
 	}
 
-	journey := newScorecard("shop", "customer-journey",
-		fromCard(objective("purchase", 2, "90..", "75.."), "purchase-experience"),
-		fromTouchpoint(objective("repeat-ratio", 1, "0.5..2", "0.25..3"), "membership-renewal", "repeat_ratio"),
+	journey := fixtures.Scorecard("shop", "customer-journey",
+		fixtures.FromCard(fixtures.Objective("purchase", 2, "90..", "75.."), "purchase-experience"),
+		fixtures.FromTouchpoint(fixtures.Objective("repeat-ratio", 1, "0.5..2", "0.25..3"), "membership-renewal", "repeat_ratio"),
 	)
 	journey.UID = "0c3b8a52-1d2e-4c7a-8f0b-6a1e2d3c4b55"
 	journey.Spec.Alerting = &cxv1alpha1.Alerting{} // every default: for 15m, warning / critical
@@ -133,7 +78,7 @@ func TestPrometheusRuleGolden(t *testing.T) {
 			}
 		})
 	}
-	if alerting.RuleFor(newScorecard("shop", "no-alerting")) != nil {
+	if alerting.RuleFor(fixtures.Scorecard("shop", "no-alerting")) != nil {
 		t.Error("a card without spec.alerting got a rule")
 	}
 }
@@ -151,7 +96,7 @@ func TestRuleForRendersForLikePrometheus(t *testing.T) {
 		time.Hour + 30*time.Minute:           "1h30m",
 		26*time.Hour + 1500*time.Millisecond: "26h1s500ms",
 	} {
-		sc := newScorecard("shop", "card", fromCard(objective("stage", 1, "90..", ""), "stage"))
+		sc := fixtures.Scorecard("shop", "card", fixtures.FromCard(fixtures.Objective("stage", 1, "90..", ""), "stage"))
 		sc.Spec.Alerting = &cxv1alpha1.Alerting{For: &metav1.Duration{Duration: d}}
 		for _, r := range rules(sc) {
 			if got := r["for"]; got != want {

@@ -2,7 +2,6 @@ package objectives_test
 
 import (
 	"reflect"
-	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -10,27 +9,9 @@ import (
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/internal/evaluate"
+	"github.com/touchstone-dev/touchstone/internal/fixtures"
 	"github.com/touchstone-dev/touchstone/internal/objectives"
 )
-
-func quantity(s string) *resource.Quantity {
-	q := resource.MustParse(s)
-	return &q
-}
-
-// target parses "min..max" with either side empty, for example "80.." or
-// "..7200".
-func target(s string) cxv1alpha1.Target {
-	lo, hi, _ := strings.Cut(s, "..")
-	var t cxv1alpha1.Target
-	if lo != "" {
-		t.Min = quantity(lo)
-	}
-	if hi != "" {
-		t.Max = quantity(hi)
-	}
-	return t
-}
 
 func TestQuantityFloatIsTheExactDecimal(t *testing.T) {
 	for in, want := range map[string]float64{
@@ -55,15 +36,15 @@ func TestBounds(t *testing.T) {
 		"0.5..2": "0.5 .. 2",
 		"..":     "any value",
 	} {
-		if got := objectives.Bounds(target(in)).String(); got != want {
+		if got := objectives.Bounds(fixtures.Target(in)).String(); got != want {
 			t.Errorf("Bounds(%s) = %s, want %s", in, got, want)
 		}
 	}
 	// The reason for QuantityFloat: a ratio of exactly 0.6 meets "at most 0.6".
-	if !objectives.Bounds(target("..0.6")).Contains(0.6) {
+	if !objectives.Bounds(fixtures.Target("..0.6")).Contains(0.6) {
 		t.Error("0.6 is outside the target <= 0.6")
 	}
-	if objectives.Bounds(target("0.6..")).Contains(0.5999) {
+	if objectives.Bounds(fixtures.Target("0.6..")).Contains(0.5999) {
 		t.Error("0.5999 is inside the target >= 0.6")
 	}
 }
@@ -72,22 +53,22 @@ func TestThresholds(t *testing.T) {
 	if got, want := objectives.Thresholds(&cxv1alpha1.ScorecardSpec{}), (evaluate.Thresholds{Pass: 90, Warning: 75}); got != want {
 		t.Errorf("defaults: %+v, want %+v", got, want)
 	}
-	spec := &cxv1alpha1.ScorecardSpec{Thresholds: &cxv1alpha1.Thresholds{Pass: *quantity("92.5"), Warning: *quantity("60")}}
+	spec := &cxv1alpha1.ScorecardSpec{Thresholds: &cxv1alpha1.Thresholds{Pass: *fixtures.Quantity("92.5"), Warning: *fixtures.Quantity("60")}}
 	if got, want := objectives.Thresholds(spec), (evaluate.Thresholds{Pass: 92.5, Warning: 60}); got != want {
 		t.Errorf("set: %+v, want %+v", got, want)
 	}
 }
 
 func TestInputHasTheSpecButNoValue(t *testing.T) {
-	w := target("70..")
-	in := objectives.Input(cxv1alpha1.Objective{Name: "csat", Target: target("80.."), Warning: &w, Key: true})
+	w := fixtures.Target("70..")
+	in := objectives.Input(cxv1alpha1.Objective{Name: "csat", Target: fixtures.Target("80.."), Warning: &w, Key: true})
 	if in.Name != "csat" || in.Weight != 1 || !in.Key || in.HasValue {
 		t.Errorf("input %+v: want csat, weight 1 (the default), key, no value", in)
 	}
 	if in.Target.String() != ">= 80" || in.Warning == nil || in.Warning.String() != ">= 70" {
 		t.Errorf("target %s, warning %v: want >= 80 and >= 70", in.Target, in.Warning)
 	}
-	if in := objectives.Input(cxv1alpha1.Objective{Name: "backlog", Target: target("..15"), Weight: 4}); in.Weight != 4 || in.Warning != nil {
+	if in := objectives.Input(cxv1alpha1.Objective{Name: "backlog", Target: fixtures.Target("..15"), Weight: 4}); in.Weight != 4 || in.Warning != nil {
 		t.Errorf("input %+v: want weight 4 and no warning band", in)
 	}
 }
@@ -227,11 +208,11 @@ func TestSourceNotFoundAndCycleReason(t *testing.T) {
 // first-response (weight 2, <= 7200) has no data. Earned 3 + 0.5 + 0 = 3.5
 // of 6: score 58.33, below 75: Fail.
 func workedCard() (*cxv1alpha1.ScorecardSpec, []evaluate.Objective, evaluate.CardResult) {
-	csatWarning, backlogWarning := target("70.."), target("..25")
+	csatWarning, backlogWarning := fixtures.Target("70.."), fixtures.Target("..25")
 	spec := &cxv1alpha1.ScorecardSpec{Objectives: []cxv1alpha1.Objective{
-		{Name: "csat", Weight: 3, Key: true, Target: target("80.."), Warning: &csatWarning},
-		{Name: "backlog", Weight: 1, Target: target("..15"), Warning: &backlogWarning},
-		{Name: "first-response", Weight: 2, Target: target("..7200")},
+		{Name: "csat", Weight: 3, Key: true, Target: fixtures.Target("80.."), Warning: &csatWarning},
+		{Name: "backlog", Weight: 1, Target: fixtures.Target("..15"), Warning: &backlogWarning},
+		{Name: "first-response", Weight: 2, Target: fixtures.Target("..7200")},
 	}}
 	values := [][2]string{{"85", ""}, {"20", ""}, {"", `touchpoint "helpdesk" metric first_response_seconds has no value yet`}}
 	var inputs []evaluate.Objective
