@@ -80,10 +80,12 @@ test: manifests generate fmt vet tools ## Run all tests: unit, envtest (real kub
 # receiver and 60s for the collectors).
 BENCH_DURATION ?= 60s
 
+# -p 1 runs one package at a time, so that no benchmark shares the two cores
+# with another.
 .PHONY: bench
 bench: tools ## Run the benchmarks: receiver durable vs no storage (ratio), collector schedule drift, status writes, score engine.
 	go test -run '^$$' -bench . -benchmem ./internal/score/
-	TOUCHSTONE_BENCH_DURATION=$(BENCH_DURATION) go test -run '^$$' -bench . -benchtime=1x \
+	TOUCHSTONE_BENCH_DURATION=$(BENCH_DURATION) go test -p 1 -run '^$$' -bench . -benchtime=1x \
 		./internal/receive/ ./internal/collect/ ./controllers/
 
 ##@ Build

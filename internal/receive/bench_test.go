@@ -14,10 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	ctrl "sigs.k8s.io/controller-runtime"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/touchstone-dev/touchstone/controllers"
+	"github.com/touchstone-dev/touchstone/internal/metrics"
 	"github.com/touchstone-dev/touchstone/internal/receive"
 )
 
@@ -55,6 +58,9 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 		rps      float64
 		p50, p99 time.Duration
 		codes    map[int]int
+		// writes is the number of durable writes, commitSeconds their
+		// summed latency.
+		writes, commitSeconds float64
 	}
 	run := func(store receive.Store) result {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -114,6 +120,7 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 			codes     = map[int]int{}
 			wg        sync.WaitGroup
 		)
+		writes0, commit0 := commitStats(b)
 		stop := time.Now().Add(d)
 		for c := 0; c < clients; c++ {
 			wg.Add(1)
@@ -145,6 +152,8 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 		wg.Wait()
 		sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
 		r := result{rps: float64(ok.Load()) / d.Seconds(), codes: codes}
+		writes1, commit1 := commitStats(b)
+		r.writes, r.commitSeconds = writes1-writes0, commit1-commit0
 		if len(latencies) > 0 {
 			r.p50 = latencies[len(latencies)/2]
 			r.p99 = latencies[len(latencies)*99/100]
@@ -167,6 +176,21 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 		fmt.Printf("  %-28s %10s %10s %10s  %s\n", "", "acks/s", "p50", "p99", "answers")
 		fmt.Printf("  %-28s %10.0f %10s %10s  %v\n", "ack after durable (API)", durable.rps, durable.p50.Round(10*time.Microsecond), durable.p99.Round(10*time.Microsecond), durable.codes)
 		fmt.Printf("  %-28s %10.0f %10s %10s  %v\n", "same server, no storage", baseline.rps, baseline.p50.Round(10*time.Microsecond), baseline.p99.Round(10*time.Microsecond), baseline.codes)
-		fmt.Printf("  durable / no storage: %.0f%%\n\n", 100*durable.rps/baseline.rps)
+		fmt.Printf("  durable / no storage: %.0f%%\n", 100*durable.rps/baseline.rps)
+		if durable.writes > 0 {
+			b.ReportMetric(durable.writes/d.Seconds(), "writes/s")
+			fmt.Printf("  durable writes: %.0f/s, %.1f responses and %.1f ms each on average\n\n",
+				durable.writes/d.Seconds(), durable.rps*d.Seconds()/durable.writes, 1000*durable.commitSeconds/durable.writes)
+		}
 	}
+}
+
+// commitStats reads the receiver's durable-write histogram: how many
+// writes succeeded and their summed latency in seconds.
+func commitStats(b *testing.B) (writes, seconds float64) {
+	var m dto.Metric
+	if err := metrics.ReceiverCommitDuration.WithLabelValues("ok").(prometheus.Histogram).Write(&m); err != nil {
+		b.Fatal(err)
+	}
+	return float64(m.GetHistogram().GetSampleCount()), m.GetHistogram().GetSampleSum()
 }
