@@ -13,17 +13,26 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/touchstone-dev/touchstone/internal/testenv"
 )
 
 // The admission tests run against a real kube-apiserver with the generated
 // CRDs: what they check is exactly what `kubectl apply` users get.
-var k8s client.Client
+var (
+	k8s client.Client
+	env *envtest.Environment
+)
 
 func TestMain(m *testing.M) {
-	env, cfg, err := testenv.Start()
+	var (
+		cfg *rest.Config
+		err error
+	)
+	env, cfg, err = testenv.Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
