@@ -89,8 +89,9 @@ func alertingReason(sc *cxv1alpha1.Scorecard) func() string {
 // TestScorecardAlertingFollowsThePrometheusRuleCRD asks for alerts before
 // the prometheus-operator CRD exists (the condition says so, Ready does not
 // change), installs the real CRD (the rule appears, owned by the card),
-// changes the spec (the rule follows), meets a rule it does not own (it
-// leaves it alone) and removes alerting (the rule is deleted).
+// changes the spec (the rule follows), has the rule edited and deleted by
+// hand (it writes it back), meets a rule it does not own (it leaves it
+// alone until it is deleted) and removes alerting (the rule is deleted).
 func TestScorecardAlertingFollowsThePrometheusRuleCRD(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
@@ -142,6 +143,24 @@ func TestScorecardAlertingFollowsThePrometheusRuleCRD(t *testing.T) {
 		return []any{r.GetLabels()["release"], rules[0].(map[string]any)["rules"].([]any)[0].(map[string]any)["for"]}
 	}).Should(Equal([]any{"prometheus", "1h30m"}))
 
+	// The rule is the operator's: an edit by hand is reverted, a deleted
+	// rule comes back (the card watches the rules it writes).
+	rule = prometheusRule(g, ns, "purchase")()
+	g.Expect(unstructured.SetNestedSlice(rule.Object, []any{map[string]any{"name": "edited", "rules": []any{
+		map[string]any{"alert": "Edited", "expr": "vector(1)"}}}}, "spec", "groups")).To(Succeed())
+	g.Expect(k8s.Update(ctx, rule)).To(Succeed())
+	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(sc), sc)).To(Succeed())
+	eventually(g, func() any { return prometheusRule(g, ns, "purchase")().Object["spec"] }).
+		Should(Equal(alerting.RuleFor(sc).Object["spec"]))
+	uid := rule.GetUID()
+	g.Expect(k8s.Delete(ctx, rule)).To(Succeed())
+	eventually(g, func() types.UID {
+		if r := prometheusRule(g, ns, "purchase")(); r != nil {
+			return r.GetUID()
+		}
+		return ""
+	}).ShouldNot(Or(BeEmpty(), Equal(uid)))
+
 	// A rule of the same name that the card does not own is left alone.
 	foreign := &unstructured.Unstructured{Object: map[string]any{"spec": map[string]any{"groups": []any{
 		map[string]any{"name": "theirs", "rules": []any{map[string]any{"alert": "Theirs", "expr": "vector(1)"}}}}}}}
@@ -157,8 +176,12 @@ func TestScorecardAlertingFollowsThePrometheusRuleCRD(t *testing.T) {
 		`PrometheusRule "delivery" exists and is not owned by this Scorecard: rename or delete it`))
 	g.Expect(prometheusRule(g, ns, "delivery")().Object["spec"]).To(Equal(foreign.Object["spec"]))
 
-	// Removing alerting deletes the rule and the condition; the foreign
-	// rule stays.
+	// Once the foreign rule is gone, the card writes its own.
+	g.Expect(k8s.Delete(ctx, foreign)).To(Succeed())
+	eventually(g, alertingReason(delivery)).Should(Equal("True/" + cxv1alpha1.ReasonRuleWritten))
+	g.Expect(metav1.IsControlledBy(prometheusRule(g, ns, "delivery")(), delivery)).To(BeTrue())
+
+	// Removing alerting deletes the rules and the condition.
 	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(sc), sc)).To(Succeed())
 	sc.Spec.Alerting = nil
 	g.Expect(k8s.Update(ctx, sc)).To(Succeed())
@@ -168,7 +191,7 @@ func TestScorecardAlertingFollowsThePrometheusRuleCRD(t *testing.T) {
 	delivery.Spec.Alerting = nil
 	g.Expect(k8s.Update(ctx, delivery)).To(Succeed())
 	eventually(g, alertingReason(delivery)).Should(Equal("none"))
-	g.Expect(prometheusRule(g, ns, "delivery")()).NotTo(BeNil())
+	eventually(g, prometheusRule(g, ns, "delivery")).Should(BeNil())
 }
 
 // TestScorecardAlertingRejectsReservedLabels checks at admission that the

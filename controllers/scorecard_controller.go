@@ -18,13 +18,16 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/internal/alerting"
@@ -94,6 +97,14 @@ type ScorecardReconciler struct {
 	// CRD is created).
 	crdMu          sync.Mutex
 	crdAbsentUntil time.Time
+
+	// cache and controller serve the PrometheusRule watch, which is added
+	// once the CRD is seen installed: a watch on a kind the API server does
+	// not serve would fail, so it cannot be declared at setup.
+	cache         cache.Cache
+	controller    controller.Controller
+	ruleWatchMu   sync.Mutex
+	watchingRules bool
 }
 
 // +kubebuilder:rbac:groups=cx.touchstone.dev,resources=scorecards,verbs=get;list;watch
@@ -330,7 +341,8 @@ func (r *ScorecardReconciler) cyclePath(ctx context.Context, sc *cxv1alpha1.Scor
 // SetupWithManager registers the controller: Scorecards, and the Surveys,
 // Touchpoints and Scorecards they read, mapped to the cards through field
 // indexes; and the PrometheusRule CRD, whose arrival wakes the cards that
-// ask for alerts.
+// ask for alerts. PrometheusRules themselves are watched from the first
+// reconcile that finds their CRD installed (watchRules).
 func (r *ScorecardReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	idx := mgr.GetFieldIndexer()
 	indexes := map[string]func(o cxv1alpha1.Objective) string{
@@ -377,7 +389,8 @@ func (r *ScorecardReconciler) SetupWithManager(mgr ctrl.Manager) error {
 
 	crd := &metav1.PartialObjectMetadata{}
 	crd.SetGroupVersionKind(apiextensionsCRDKind)
-	return ctrl.NewControllerManagedBy(mgr).
+	r.cache = mgr.GetCache()
+	c, err := ctrl.NewControllerManagedBy(mgr).
 		For(&cxv1alpha1.Scorecard{}).
 		Watches(&cxv1alpha1.Survey{}, handler.EnqueueRequestsFromMapFunc(r.cardsReading(scorecardSurveyIndex)),
 			builder.WithPredicates(statusChanged(func(o client.Object) any { return o.(*cxv1alpha1.Survey).Status }))).
@@ -388,7 +401,33 @@ func (r *ScorecardReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(crd, handler.EnqueueRequestsFromMapFunc(r.cardsWithAlerting),
 			builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetName() == prometheusRuleCRD }))).
 		Named("scorecard").
-		Complete(r)
+		Build(r)
+	r.controller = c
+	return err
+}
+
+// watchRules starts, once, a watch on PrometheusRules (metadata only), so
+// that an edit or a deletion of a generated rule wakes the card it is
+// named after, which writes it back; and the deletion of a foreign rule
+// of that name lets the card write its own.
+func (r *ScorecardReconciler) watchRules() error {
+	r.ruleWatchMu.Lock()
+	defer r.ruleWatchMu.Unlock()
+	if r.watchingRules || r.controller == nil {
+		return nil
+	}
+	rule := &metav1.PartialObjectMetadata{}
+	rule.SetGroupVersionKind(alerting.PrometheusRuleGVK)
+	err := r.controller.Watch(source.Kind(r.cache, client.Object(rule),
+		handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
+			return []reconcile.Request{{NamespacedName: client.ObjectKeyFromObject(o)}}
+		}),
+		predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{})))
+	if err != nil {
+		return fmt.Errorf("watching PrometheusRules: %w", err)
+	}
+	r.watchingRules = true
+	return nil
 }
 
 func contains(list []string, s string) bool {
@@ -529,6 +568,9 @@ func (r *ScorecardReconciler) reconcileAlerting(ctx context.Context, sc *cxv1alp
 	}
 	if !installed {
 		return notInstalled()
+	}
+	if err := r.watchRules(); err != nil {
+		return writeFailed(err.Error(), err)
 	}
 
 	desired := alerting.RuleFor(sc)
