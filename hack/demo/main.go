@@ -39,7 +39,7 @@ func main() {
 		metrics    = flag.String("metrics-address", "127.0.0.1:8080", "Address of the operator's /metrics (plain HTTP in the demo).")
 		rate       = flag.Float64("rate", 4, "Synthetic survey responses per second.")
 		refresh    = flag.Duration("refresh", 5*time.Second, "How often the view refreshes.")
-		duration   = flag.Duration("duration", 0, "Stop after this long (0: run until Ctrl-C).")
+		duration   = flag.Duration("duration", 0, "Stop after showing the running demo for this long, counted once it is up (0: run until Ctrl-C).")
 		prometheus = flag.Bool("prometheus", true, "Run a real Prometheus for the samples' Prometheus collectors.")
 		check      = flag.Bool("check", false, "On exit, fail unless every sample object is Ready (CI runs the demo this way).")
 	)
@@ -49,18 +49,13 @@ func main() {
 	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	if *duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, *duration)
-		defer cancel()
-	}
-	if err := run(ctx, *namespace, *receiver, *metrics, *rate, *refresh, *prometheus, *check); err != nil {
+	if err := run(ctx, *namespace, *receiver, *metrics, *rate, *refresh, *duration, *prometheus, *check); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, namespace, receiverAddr, metricsAddr string, rate float64, refresh time.Duration, prometheus, check bool) error {
+func run(ctx context.Context, namespace, receiverAddr, metricsAddr string, rate float64, refresh, duration time.Duration, prometheus, check bool) error {
 	dir, err := os.MkdirTemp("", "touchstone-demo-")
 	if err != nil {
 		return err
@@ -106,6 +101,13 @@ func run(ctx context.Context, namespace, receiverAddr, metricsAddr string, rate 
 		if err := runTour(ctx, env); err != nil {
 			return err
 		}
+	}
+	// The duration counts from here: a first run spends its first minutes
+	// building binaries, and the view deserves its whole time.
+	if duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, duration)
+		defer cancel()
 	}
 	streamErrs := make(chan error, 1)
 	go responder.Stream(ctx, rate, func(err error) {
