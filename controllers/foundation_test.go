@@ -111,8 +111,7 @@ func TestObservedGenerationFollowsSpec(t *testing.T) {
 	eventually(g, readyReason(ctx, tp)).ShouldNot(BeEmpty())
 	g.Expect(tp.Status.ObservedGeneration).To(Equal(int64(1)))
 
-	tp.Spec.Owner = "payments-team"
-	g.Expect(k8s.Update(ctx, tp)).To(Succeed())
+	updateSpec(g, tp, func() { tp.Spec.Owner = "payments-team" })
 	g.Expect(tp.Generation).To(Equal(int64(2)))
 	eventually(g, readyReason(ctx, tp)).ShouldNot(BeEmpty())
 	g.Expect(tp.Status.ObservedGeneration).To(Equal(int64(2)))

@@ -133,10 +133,10 @@ func TestScorecardAlertingFollowsThePrometheusRuleCRD(t *testing.T) {
 	g.Expect(rule.GetLabels()).To(HaveKeyWithValue("cx.touchstone.dev/scorecard", "purchase"))
 
 	// The rule follows the spec.
-	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(sc), sc)).To(Succeed())
-	sc.Spec.Alerting.For = &metav1.Duration{Duration: time.Hour + 30*time.Minute}
-	sc.Spec.Alerting.RuleLabels = map[string]string{"release": "prometheus"}
-	g.Expect(k8s.Update(ctx, sc)).To(Succeed())
+	updateSpec(g, sc, func() {
+		sc.Spec.Alerting.For = &metav1.Duration{Duration: time.Hour + 30*time.Minute}
+		sc.Spec.Alerting.RuleLabels = map[string]string{"release": "prometheus"}
+	})
 	eventually(g, func() any {
 		r := prometheusRule(g, ns, "purchase")()
 		rules, _, _ := unstructured.NestedSlice(r.Object, "spec", "groups")
@@ -146,9 +146,10 @@ func TestScorecardAlertingFollowsThePrometheusRuleCRD(t *testing.T) {
 	// The rule is the operator's: an edit by hand is reverted, a deleted
 	// rule comes back (the card watches the rules it writes).
 	rule = prometheusRule(g, ns, "purchase")()
-	g.Expect(unstructured.SetNestedSlice(rule.Object, []any{map[string]any{"name": "edited", "rules": []any{
-		map[string]any{"alert": "Edited", "expr": "vector(1)"}}}}, "spec", "groups")).To(Succeed())
-	g.Expect(k8s.Update(ctx, rule)).To(Succeed())
+	updateSpec(g, rule, func() {
+		g.Expect(unstructured.SetNestedSlice(rule.Object, []any{map[string]any{"name": "edited", "rules": []any{
+			map[string]any{"alert": "Edited", "expr": "vector(1)"}}}}, "spec", "groups")).To(Succeed())
+	})
 	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(sc), sc)).To(Succeed())
 	eventually(g, func() any { return prometheusRule(g, ns, "purchase")().Object["spec"] }).
 		Should(Equal(alerting.RuleFor(sc).Object["spec"]))
@@ -182,14 +183,10 @@ func TestScorecardAlertingFollowsThePrometheusRuleCRD(t *testing.T) {
 	g.Expect(metav1.IsControlledBy(prometheusRule(g, ns, "delivery")(), delivery)).To(BeTrue())
 
 	// Removing alerting deletes the rules and the condition.
-	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(sc), sc)).To(Succeed())
-	sc.Spec.Alerting = nil
-	g.Expect(k8s.Update(ctx, sc)).To(Succeed())
+	updateSpec(g, sc, func() { sc.Spec.Alerting = nil })
 	eventually(g, alertingReason(sc)).Should(Equal("none"))
 	eventually(g, prometheusRule(g, ns, "purchase")).Should(BeNil())
-	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(delivery), delivery)).To(Succeed())
-	delivery.Spec.Alerting = nil
-	g.Expect(k8s.Update(ctx, delivery)).To(Succeed())
+	updateSpec(g, delivery, func() { delivery.Spec.Alerting = nil })
 	eventually(g, alertingReason(delivery)).Should(Equal("none"))
 	eventually(g, prometheusRule(g, ns, "delivery")).Should(BeNil())
 }

@@ -389,9 +389,7 @@ func TestScorecardNoDataIsNeverMet(t *testing.T) {
 
 	// Without the missing source the card is Ready, and the message counts
 	// the objectives without data: 1 of 6 = 16.67 -> Fail.
-	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(sc), sc)).To(Succeed())
-	sc.Spec.Objectives = sc.Spec.Objectives[:5]
-	g.Expect(k8s.Update(ctx, sc)).To(Succeed())
+	updateSpec(g, sc, func() { sc.Spec.Objectives = sc.Spec.Objectives[:5] })
 	eventually(g, view(sc)).Should(HaveField("Ready", "True/ObjectivesEvaluated"))
 	g.Expect(sc.Status.Score).To(Equal("16.67"))
 	g.Expect(condition(sc.Status.Conditions, cxv1alpha1.ConditionReady).Message).To(HaveSuffix(
@@ -546,9 +544,9 @@ func TestScorecardReferenceCyclesAreReported(t *testing.T) {
 	}
 
 	// Breaking the cycle at b: b reads the touchpoint (100), a reads b.
-	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(b), b)).To(Succeed())
-	b.Spec.Objectives = []cxv1alpha1.Objective{fixtures.FromTouchpoint(fixtures.Objective("conversion", 1, "0.6..", ""), "checkout", "conversion_ratio")}
-	g.Expect(k8s.Update(ctx, b)).To(Succeed())
+	updateSpec(g, b, func() {
+		b.Spec.Objectives = []cxv1alpha1.Objective{fixtures.FromTouchpoint(fixtures.Objective("conversion", 1, "0.6..", ""), "checkout", "conversion_ratio")}
+	})
 	eventually(g, view(b)).Should(HaveField("Ready", "True/ObjectivesEvaluated"))
 	g.Expect(b.Status.Score).To(Equal("100"))
 	// a: b 100 Pass 1, conversion Pass 1 -> 100.
@@ -566,9 +564,9 @@ func TestScorecardReferenceCyclesAreReported(t *testing.T) {
 		g.Expect(k8s.Create(ctx, sc)).To(Succeed())
 	}
 	eventually(g, view(x)).Should(HaveField("Score", "100"))
-	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(z), z)).To(Succeed())
-	z.Spec.Objectives = append(z.Spec.Objectives, fixtures.FromCard(fixtures.Objective("x", 1, "90..", ""), "x"))
-	g.Expect(k8s.Update(ctx, z)).To(Succeed())
+	updateSpec(g, z, func() {
+		z.Spec.Objectives = append(z.Spec.Objectives, fixtures.FromCard(fixtures.Objective("x", 1, "90..", ""), "x"))
+	})
 	eventually(g, view(x)).Should(HaveField("Ready", "False/ReferenceCycle"))
 	g.Expect(objectiveStatus(x, "y").Reason).To(Equal("reference cycle: x -> y -> z -> x"))
 	eventually(g, view(y)).Should(HaveField("Ready", "False/ReferenceCycle"))

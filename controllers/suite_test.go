@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -201,6 +202,19 @@ func series(name string, labels map[string]string) func() any {
 }
 
 // eventually is gomega's Eventually with the suite's defaults.
+// updateSpec reads obj again, applies mutate and updates it, retrying on
+// conflict: the operator's status writes change the resourceVersion under
+// a test that edits the spec, as they would under a user.
+func updateSpec(g Gomega, obj client.Object, mutate func()) {
+	g.Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
+			return err
+		}
+		mutate()
+		return k8s.Update(context.Background(), obj)
+	})).To(Succeed())
+}
+
 func eventually(g Gomega, f any) AsyncAssertion {
 	return g.Eventually(f).WithTimeout(30 * time.Second).WithPolling(100 * time.Millisecond)
 }

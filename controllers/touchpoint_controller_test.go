@@ -205,11 +205,11 @@ func TestTouchpointCollectsAndDerives(t *testing.T) {
 
 	// A changed spec runs at once, not in an hour: the new JSONPath reads
 	// another number, and the derived metrics follow.
-	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(tp), tp)).To(Succeed())
-	tp.Spec.Collectors[0].HTTP.JSONPath = "{.stats.renewed}"
-	tp.Spec.Collectors = tp.Spec.Collectors[:2] // and collector renewed goes
-	tp.Spec.Derived = tp.Spec.Derived[:2]
-	g.Expect(k8s.Update(ctx, tp)).To(Succeed())
+	updateSpec(g, tp, func() {
+		tp.Spec.Collectors[0].HTTP.JSONPath = "{.stats.renewed}"
+		tp.Spec.Collectors = tp.Spec.Collectors[:2] // and collector renewed goes
+		tp.Spec.Derived = tp.Spec.Derived[:2]
+	})
 	eventually(g, tpStatusView(ctx, tp)).WithTimeout(10 * time.Second).Should(Equal(tpView{
 		Metrics: []string{"churned=150", "customers_at_start=200", "churn_ratio=0.75", "churn_percent=75"},
 		Ready:   "True/CollectorsSucceeded", CollectorsHealthy: "True/CollectorsSucceeded", Healthy: "2/2",
@@ -271,8 +271,7 @@ func TestTouchpointRejectsAndReportsBadExpressions(t *testing.T) {
 	g.Expect(msg).To(ContainSubstring("write number literals with a decimal point, for example 100.0"))
 
 	// Fixing the expression makes the Touchpoint Ready.
-	tp.Spec.Derived[0].Expression = "100.0 * resolved / (resolved + escalated)"
-	g.Expect(k8s.Update(ctx, tp)).To(Succeed())
+	updateSpec(g, tp, func() { tp.Spec.Derived[0].Expression = "100.0 * resolved / (resolved + escalated)" })
 	eventually(g, tpStatusView(ctx, tp)).Should(HaveField("Ready", "True/CollectorsSucceeded"))
 	g.Expect(tp.Status.Metrics[2].Value).To(Equal("75"))
 }

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -86,9 +87,14 @@ func TestEndToEnd(t *testing.T) {
 	// generation and the old observedGeneration.
 	tp := &unstructured.Unstructured{}
 	tp.SetGroupVersionKind(cxv1alpha1.GroupVersion.WithKind("Touchpoint"))
-	g.Expect(env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "helpdesk"}, tp)).To(Succeed())
-	g.Expect(unstructured.SetNestedField(tp.Object, "Tickets by email, chat and phone.", "spec", "description")).To(Succeed())
-	g.Expect(env.Client.Update(ctx, tp)).To(Succeed())
+	// Retried on conflict: the operator writes the Touchpoint's status.
+	g.Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "helpdesk"}, tp); err != nil {
+			return err
+		}
+		g.Expect(unstructured.SetNestedField(tp.Object, "Tickets by email, chat and phone.", "spec", "description")).To(Succeed())
+		return env.Client.Update(ctx, tp)
+	})).To(Succeed())
 	res, err := status.Compute(tp)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(res.Status).To(Equal(status.InProgressStatus), res.Message)
