@@ -31,9 +31,9 @@ import (
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/internal/alerting"
-	"github.com/touchstone-dev/touchstone/internal/evaluate"
+	"github.com/touchstone-dev/touchstone/internal/scorecard/verdict"
 	"github.com/touchstone-dev/touchstone/internal/metrics"
-	"github.com/touchstone-dev/touchstone/internal/objectives"
+	"github.com/touchstone-dev/touchstone/internal/scorecard"
 )
 
 // ScorecardOptions configure the Scorecard controller.
@@ -162,7 +162,7 @@ func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 
 	// 2. Sources.
-	inputs := make([]evaluate.Objective, 0, len(sc.Spec.Objectives))
+	inputs := make([]verdict.Objective, 0, len(sc.Spec.Objectives))
 	var missing []string
 	for _, o := range sc.Spec.Objectives {
 		in, err := r.objectiveInput(ctx, &sc, o, cycles[o.Name])
@@ -176,11 +176,11 @@ func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 
 	// 3. Evaluation.
-	card := evaluate.Evaluate(inputs, objectives.Thresholds(&sc.Spec))
-	st.Score = evaluate.FormatScore(card.Score)
+	card := verdict.JudgeCard(inputs, scorecard.Thresholds(&sc.Spec))
+	st.Score = verdict.FormatScore(card.Score)
 	st.Result = cxv1alpha1.ScorecardResult(card.Result)
-	st.Objectives = objectives.Statuses(inputs, card)
-	ready := objectives.Ready(&sc.Spec, card, cycles, missing)
+	st.Objectives = scorecard.Statuses(inputs, card)
+	ready := scorecard.Ready(&sc.Spec, card, cycles, missing)
 	setCondition(&st.Conditions, sc.Generation, ready.Type, ready.Status, ready.Reason, ready.Message)
 
 	// 4. Alerting.
@@ -190,7 +190,7 @@ func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	published := metrics.ScorecardValues{Score: card.Score, Result: string(card.Result)}
 	for i, o := range card.Objectives {
 		v := inputs[i].Value
-		if o.Result == evaluate.NoData {
+		if o.Result == verdict.NoData {
 			v = math.NaN()
 		}
 		published.Objectives = append(published.Objectives, metrics.ScorecardObjective{Name: o.Name, Value: v, Met: o.Met()})
@@ -251,7 +251,7 @@ func (r *ScorecardReconciler) recordResultChange(sc *cxv1alpha1.Scorecard, from 
 // objectiveInput is an objective ready for evaluation, and the source it
 // names when that source does not exist.
 type objectiveInput struct {
-	evaluate.Objective
+	verdict.Objective
 	missing string
 }
 
@@ -260,7 +260,7 @@ type objectiveInput struct {
 // responses gives no value, with the reason; only a failure to read the
 // cache is an error.
 func (r *ScorecardReconciler) objectiveInput(ctx context.Context, sc *cxv1alpha1.Scorecard, o cxv1alpha1.Objective, cycle []string) (objectiveInput, error) {
-	in := objectiveInput{Objective: objectives.Input(o)}
+	in := objectiveInput{Objective: scorecard.Input(o)}
 	key := func(name string) types.NamespacedName {
 		return types.NamespacedName{Namespace: sc.Namespace, Name: name}
 	}
@@ -270,29 +270,29 @@ func (r *ScorecardReconciler) objectiveInput(ctx context.Context, sc *cxv1alpha1
 	case o.Survey != nil:
 		var svy cxv1alpha1.Survey
 		if err = r.Get(ctx, key(o.Survey.Name), &svy); err == nil {
-			text, reason = objectives.SurveyValue(&svy, o.Survey.Value)
+			text, reason = scorecard.SurveyValue(&svy, o.Survey.Value)
 		}
 	case o.Touchpoint != nil:
 		var tp cxv1alpha1.Touchpoint
 		if err = r.Get(ctx, key(o.Touchpoint.Name), &tp); err == nil {
-			text, reason = objectives.TouchpointValue(&tp, o.Touchpoint.Metric)
+			text, reason = scorecard.TouchpointValue(&tp, o.Touchpoint.Metric)
 		}
 	case o.Scorecard != nil && cycle != nil:
-		reason = objectives.CycleReason(cycle)
+		reason = scorecard.CycleReason(cycle)
 	case o.Scorecard != nil:
 		var nested cxv1alpha1.Scorecard
 		if err = r.Get(ctx, key(o.Scorecard.Name), &nested); err == nil {
-			text, reason = objectives.ScorecardValue(&nested)
+			text, reason = scorecard.ScorecardValue(&nested)
 		}
 	default:
-		reason = objectives.NoSourceReason
+		reason = scorecard.NoSourceReason
 	}
 	if apierrors.IsNotFound(err) {
-		in.missing, reason = objectives.SourceNotFound(o)
+		in.missing, reason = scorecard.SourceNotFound(o)
 	} else if err != nil {
 		return in, err
 	}
-	objectives.SetValue(&in.Objective, text, reason)
+	scorecard.SetValue(&in.Objective, text, reason)
 	return in, nil
 }
 

@@ -24,8 +24,8 @@ import (
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/internal/metrics"
 	"github.com/touchstone-dev/touchstone/internal/receive"
-	"github.com/touchstone-dev/touchstone/internal/score"
-	"github.com/touchstone-dev/touchstone/internal/surveyscore"
+	"github.com/touchstone-dev/touchstone/internal/stats"
+	"github.com/touchstone-dev/touchstone/internal/survey"
 )
 
 // ReceiverOptions configure the survey response receiver and the Survey
@@ -175,7 +175,7 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		client.MatchingFields{tallySurveyIndex: string(svy.UID)}); err != nil {
 		return ctrl.Result{}, err
 	}
-	sum, err := surveyscore.Summarize(&svy.Spec, string(svy.UID), tallies.Items, now)
+	sum, err := survey.Summarize(&svy.Spec, string(svy.UID), tallies.Items, now)
 	if err != nil {
 		// A tally that cannot be read is a bug or tampering: say so and
 		// wait for a change rather than retrying in a loop.
@@ -223,7 +223,7 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		return ctrl.Result{}, err
 	}
 	// The window slides at the next UTC midnight.
-	result := ctrl.Result{RequeueAfter: score.NextDayBoundary(now).Sub(now) + time.Second}
+	result := ctrl.Result{RequeueAfter: stats.NextDayBoundary(now).Sub(now) + time.Second}
 	if !refsOK && reason != cxv1alpha1.ReasonTouchpointNotFound && r.SecretRecheckInterval < result.RequeueAfter {
 		result.RequeueAfter = r.SecretRecheckInterval
 	}
@@ -231,7 +231,7 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 }
 
 // surveyMetrics are the gauge values of a summary.
-func surveyMetrics(sum surveyscore.Summary, minN int64) metrics.SurveyValues {
+func surveyMetrics(sum survey.Summary, minN int64) metrics.SurveyValues {
 	cur := sum.Current
 	v := metrics.SurveyValues{
 		Score: cur.Score, MarginOfError: cur.MarginOfError, Responses: cur.N, MinResponses: minN,

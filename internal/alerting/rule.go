@@ -17,8 +17,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
-	"github.com/touchstone-dev/touchstone/internal/evaluate"
-	"github.com/touchstone-dev/touchstone/internal/objectives"
+	"github.com/touchstone-dev/touchstone/internal/scorecard/verdict"
+	"github.com/touchstone-dev/touchstone/internal/scorecard"
 )
 
 // PrometheusRuleGVK is the prometheus-operator kind written for
@@ -60,9 +60,9 @@ func RuleFor(sc *cxv1alpha1.Scorecard) *unstructured.Unstructured {
 
 	var rules []any
 	for _, o := range sc.Spec.Objectives {
-		target := objectives.Bounds(o.Target).String()
+		target := scorecard.Bounds(o.Target).String()
 		if o.Warning != nil {
-			target += " (warning band " + objectives.Bounds(*o.Warning).String() + ")"
+			target += " (warning band " + scorecard.Bounds(*o.Warning).String() + ")"
 		}
 		desc := fmt.Sprintf("Objective %s of scorecard %s reads %s and has not met its target %s for %s: its result is Warning, Fail or NoData.",
 			o.Name, card, sourceText(o), target, forText)
@@ -78,7 +78,7 @@ func RuleFor(sc *cxv1alpha1.Scorecard) *unstructured.Unstructured {
 				fmt.Sprintf("CX objective %s of scorecard %s is not met", o.Name, card), desc+" "+look),
 		})
 	}
-	th := objectives.Thresholds(&sc.Spec)
+	th := scorecard.Thresholds(&sc.Spec)
 	rules = append(rules, map[string]any{
 		"alert":  AlertScorecardFailed,
 		"expr":   fmt.Sprintf("cx_scorecard_result{namespace=%q,scorecard=%q,result=\"Fail\"} == 1", ns, name),
@@ -87,7 +87,7 @@ func RuleFor(sc *cxv1alpha1.Scorecard) *unstructured.Unstructured {
 		"annotations": alertAnnotations(a.Annotations,
 			fmt.Sprintf("CX scorecard %s is failing", card),
 			fmt.Sprintf("Scorecard %s has had the result Fail for %s: its score is below the warning threshold %s (pass at %s), or a key objective fails or has no data. %s",
-				card, forText, evaluate.FormatNumber(th.Warning), evaluate.FormatNumber(th.Pass), look)),
+				card, forText, verdict.FormatNumber(th.Warning), verdict.FormatNumber(th.Pass), look)),
 	})
 
 	u := &unstructured.Unstructured{Object: map[string]any{

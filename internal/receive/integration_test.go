@@ -31,7 +31,7 @@ import (
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/controllers"
-	"github.com/touchstone-dev/touchstone/internal/score"
+	"github.com/touchstone-dev/touchstone/internal/stats"
 	"github.com/touchstone-dev/touchstone/internal/testenv"
 )
 
@@ -307,7 +307,7 @@ func durableCounts(g Gomega, svy *cxv1alpha1.Survey) (int64, [11]int64) {
 	var n int64
 	ids := map[string]bool{}
 	for _, t := range list.Items {
-		tally, err := score.ParseTally(score.Scale{Min: 0, Max: 10}, t.Counts)
+		tally, err := stats.ParseTally(stats.Scale{Min: 0, Max: 10}, t.Counts)
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(tally.N()).To(Equal(t.Responses))
 		g.Expect(int64(len(t.ResponseIDs)/8)).To(Equal(t.Responses), "a tally holds one id hash per response")

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/touchstone-dev/touchstone/internal/score"
+	"github.com/touchstone-dev/touchstone/internal/stats"
 )
 
 // Response is one validated survey response, reduced to what is counted:
@@ -29,7 +29,7 @@ type Response struct {
 	// Score is the answer, inside the survey's scale.
 	Score int
 	// Day is the UTC day of submittedAt.
-	Day score.Day
+	Day stats.Day
 	// Segments are the response's segment values, sorted by segment name.
 	Segments []SegmentValue
 }
@@ -42,7 +42,7 @@ type SegmentValue struct {
 // Rules are what a Survey accepts.
 type Rules struct {
 	// Scale of valid scores.
-	Scale score.Scale
+	Scale stats.Scale
 	// Segments are the segment names a response may carry, with the
 	// number of distinct values kept apart for each.
 	Segments map[string]int
@@ -222,7 +222,7 @@ func validate(w wireResponse, prefix string, rules Rules, now time.Time) (Respon
 		}
 		submitted = t
 	}
-	r.Day = score.DayOf(submitted)
+	r.Day = stats.DayOf(submitted)
 
 	if len(w.Segments) > 0 {
 		r.Segments = make([]SegmentValue, 0, len(w.Segments))

@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/touchstone-dev/touchstone/internal/score"
+	"github.com/touchstone-dev/touchstone/internal/stats"
 )
 
 var testRules = Rules{
-	Scale:     score.Scale{Min: 0, Max: 10},
+	Scale:     stats.Scale{Min: 0, Max: 10},
 	Segments:  map[string]int{"plan": 20, "region": 5},
 	Retention: 90 * 24 * time.Hour,
 	MaxSkew:   5 * time.Minute,
@@ -25,7 +25,7 @@ func TestParseAcceptsOneResponseOrABatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Response{IDHash: HashID([]byte("uid-1"), "a"), Score: 9, Day: score.DayOf(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)),
+	want := Response{IDHash: HashID([]byte("uid-1"), "a"), Score: 9, Day: stats.DayOf(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)),
 		Segments: []SegmentValue{{"plan", "pro"}, {"region", "eu"}}}
 	if len(one) != 1 || one[0].IDHash != want.IDHash || one[0].Score != 9 || one[0].Day != want.Day ||
 		len(one[0].Segments) != 2 || one[0].Segments[0] != want.Segments[0] || one[0].Segments[1] != want.Segments[1] {
@@ -36,7 +36,7 @@ func TestParseAcceptsOneResponseOrABatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(many) != 2 || many[0].Score != 0 || many[1].Score != 10 || many[0].Day != score.DayOf(now) {
+	if len(many) != 2 || many[0].Score != 0 || many[1].Score != 10 || many[0].Day != stats.DayOf(now) {
 		t.Errorf("got %+v", many)
 	}
 }
@@ -112,7 +112,7 @@ func TestLanesSpreadIDs(t *testing.T) {
 }
 
 func TestTallyNameFitsTheNameLimit(t *testing.T) {
-	day := score.DayOf(now)
+	day := stats.DayOf(now)
 	if got := TallyName("nps", day, 3, 0); got != "nps-20261123-3-0" {
 		t.Errorf("got %q", got)
 	}

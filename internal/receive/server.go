@@ -23,7 +23,7 @@ import (
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/internal/metrics"
-	"github.com/touchstone-dev/touchstone/internal/score"
+	"github.com/touchstone-dev/touchstone/internal/stats"
 )
 
 // Path is the route of the receiver (Go 1.22 ServeMux pattern).
@@ -314,7 +314,7 @@ func targetOf(svy *cxv1alpha1.Survey, cfg Config) (Target, Rules) {
 	for i := range svy.Spec.Segments {
 		segs[svy.Spec.Segments[i].Name] = svy.Spec.Segments[i].MaxValuesOrDefault()
 	}
-	sc := score.Scale{Min: int(scale.Min), Max: int(scale.Max)}
+	sc := stats.Scale{Min: int(scale.Min), Max: int(scale.Max)}
 	t := Target{Namespace: svy.Namespace, Name: svy.Name, UID: svy.UID, Scale: sc, Segments: segs}
 	return t, Rules{
 		Scale: sc, Segments: segs, Retention: svy.Spec.RetentionOrDefault(),

@@ -20,7 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
-	"github.com/touchstone-dev/touchstone/internal/score"
+	"github.com/touchstone-dev/touchstone/internal/stats"
 )
 
 // Lanes is the number of write lanes per Survey and day. Each response id
@@ -40,7 +40,7 @@ func LaneOf(idHash uint64) int { return int((idHash >> 58) % Lanes) }
 type Target struct {
 	Namespace, Name string
 	UID             types.UID
-	Scale           score.Scale
+	Scale           stats.Scale
 	// Segments maps each segment name to the number of distinct values a
 	// tally keeps apart; further values are counted as "other".
 	Segments map[string]int
@@ -81,7 +81,7 @@ type APIStore struct {
 
 type laneKey struct {
 	uid  types.UID
-	day  score.Day
+	day  stats.Day
 	lane int
 }
 
@@ -142,11 +142,11 @@ func (s *APIStore) state(k laneKey) *laneState {
 // Commit implements Store.
 func (s *APIStore) Commit(ctx context.Context, t Target, lane int, rs []Response) ([]bool, error) {
 	dup := make([]bool, len(rs))
-	byDay := map[score.Day][]int{}
+	byDay := map[stats.Day][]int{}
 	for i, r := range rs {
 		byDay[r.Day] = append(byDay[r.Day], i)
 	}
-	days := make([]score.Day, 0, len(byDay))
+	days := make([]stats.Day, 0, len(byDay))
 	for d := range byDay {
 		days = append(days, d)
 	}
@@ -162,7 +162,7 @@ func (s *APIStore) Commit(ctx context.Context, t Target, lane int, rs []Response
 // commitDay adds the responses rs[idx] to the open tally of one lane and
 // day: it drops the ids the lane already holds, writes the rest with the
 // version it read, and on a conflict reads again and retries.
-func (s *APIStore) commitDay(ctx context.Context, t Target, lane int, day score.Day, rs []Response, idx []int, dup []bool) error {
+func (s *APIStore) commitDay(ctx context.Context, t Target, lane int, day stats.Day, rs []Response, idx []int, dup []bool) error {
 	st := s.state(laneKey{uid: t.UID, day: day, lane: lane})
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if !st.loaded {
@@ -251,7 +251,7 @@ func (s *APIStore) refresh(ctx context.Context, st *laneState, stale *cxv1alpha1
 }
 
 // load reads every tally of one lane and day from the API.
-func (s *APIStore) load(ctx context.Context, t Target, lane int, day score.Day, st *laneState) error {
+func (s *APIStore) load(ctx context.Context, t Target, lane int, day stats.Day, st *laneState) error {
 	var list cxv1alpha1.ResponseTallyList
 	if err := s.Reader.List(ctx, &list, client.InNamespace(t.Namespace), client.MatchingLabels{
 		cxv1alpha1.LabelSurveyUID: string(t.UID),
@@ -285,7 +285,7 @@ func (s *APIStore) load(ctx context.Context, t Target, lane int, day score.Day, 
 
 // apply returns the lane's open tally (or a new one) with the responses
 // added.
-func (s *APIStore) apply(st *laneState, t Target, lane int, day score.Day, rs []Response) (*cxv1alpha1.ResponseTally, error) {
+func (s *APIStore) apply(st *laneState, t Target, lane int, day stats.Day, rs []Response) (*cxv1alpha1.ResponseTally, error) {
 	var obj *cxv1alpha1.ResponseTally
 	if st.open != nil {
 		obj = st.open.DeepCopy()
@@ -295,7 +295,7 @@ func (s *APIStore) apply(st *laneState, t Target, lane int, day score.Day, rs []
 	if obj.ScaleMin != int32(t.Scale.Min) || obj.ScaleMax != int32(t.Scale.Max) {
 		return nil, fmt.Errorf("tally %s counts scale %d..%d, the survey now has %s", obj.Name, obj.ScaleMin, obj.ScaleMax, t.Scale)
 	}
-	total, err := score.ParseTally(t.Scale, obj.Counts)
+	total, err := stats.ParseTally(t.Scale, obj.Counts)
 	if err != nil {
 		return nil, fmt.Errorf("tally %s: counts: %w", obj.Name, err)
 	}
@@ -326,7 +326,7 @@ func (s *APIStore) apply(st *laneState, t Target, lane int, day score.Day, rs []
 
 // newTally is an empty tally of one lane, day and sequence, owned by the
 // Survey so that it is garbage-collected with it.
-func newTally(t Target, lane int, day score.Day, seq int32) *cxv1alpha1.ResponseTally {
+func newTally(t Target, lane int, day stats.Day, seq int32) *cxv1alpha1.ResponseTally {
 	return &cxv1alpha1.ResponseTally{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: t.Namespace,
@@ -356,7 +356,7 @@ func newTally(t Target, lane int, day score.Day, seq int32) *cxv1alpha1.Response
 
 // TallyName is the name of a tally: <survey>-<yyyymmdd>-<lane>-<sequence>,
 // with a long survey name shortened and made unique by a hash.
-func TallyName(survey string, day score.Day, lane int, seq int32) string {
+func TallyName(survey string, day stats.Day, lane int, seq int32) string {
 	suffix := fmt.Sprintf("-%s-%d-%d", strings.ReplaceAll(day.String(), "-", ""), lane, seq)
 	if len(survey)+len(suffix) > 253 {
 		sum := sha256.Sum256([]byte(survey))
@@ -368,19 +368,19 @@ func TallyName(survey string, day score.Day, lane int, seq int32) string {
 // segmentTallies are the per-segment-value counts of a tally being edited.
 type segmentTallies struct {
 	names  []string
-	values map[string][]score.ValueTally
+	values map[string][]stats.ValueTally
 }
 
-func decodeSegments(obj *cxv1alpha1.ResponseTally, scale score.Scale) (*segmentTallies, error) {
-	st := &segmentTallies{values: map[string][]score.ValueTally{}}
+func decodeSegments(obj *cxv1alpha1.ResponseTally, scale stats.Scale) (*segmentTallies, error) {
+	st := &segmentTallies{values: map[string][]stats.ValueTally{}}
 	for _, seg := range obj.Segments {
 		st.names = append(st.names, seg.Name)
 		for _, v := range seg.Values {
-			t, err := score.ParseTally(scale, v.Counts)
+			t, err := stats.ParseTally(scale, v.Counts)
 			if err != nil {
 				return nil, fmt.Errorf("tally %s: segment %s value %s: %w", obj.Name, seg.Name, v.Value, err)
 			}
-			st.values[seg.Name] = append(st.values[seg.Name], score.ValueTally{Value: v.Value, Tally: t})
+			st.values[seg.Name] = append(st.values[seg.Name], stats.ValueTally{Value: v.Value, Tally: t})
 		}
 	}
 	return st, nil
@@ -388,7 +388,7 @@ func decodeSegments(obj *cxv1alpha1.ResponseTally, scale score.Scale) (*segmentT
 
 // add counts one score under a segment value; a value beyond the segment's
 // cap of distinct values is counted as "other".
-func (st *segmentTallies) add(name, value string, maxValues, sc int, scale score.Scale) error {
+func (st *segmentTallies) add(name, value string, maxValues, sc int, scale stats.Scale) error {
 	if _, ok := st.values[name]; !ok {
 		st.names = append(st.names, name)
 	}
@@ -399,12 +399,12 @@ func (st *segmentTallies) add(name, value string, maxValues, sc int, scale score
 		if v.Value == value {
 			pos = i
 		}
-		if v.Value != score.OtherValue {
+		if v.Value != stats.OtherValue {
 			distinct++
 		}
 	}
-	if pos < 0 && value != score.OtherValue && distinct >= maxValues {
-		value = score.OtherValue
+	if pos < 0 && value != stats.OtherValue && distinct >= maxValues {
+		value = stats.OtherValue
 		for i, v := range vals {
 			if v.Value == value {
 				pos = i
@@ -412,7 +412,7 @@ func (st *segmentTallies) add(name, value string, maxValues, sc int, scale score
 		}
 	}
 	if pos < 0 {
-		vals = append(vals, score.ValueTally{Value: value, Tally: score.NewTally(scale)})
+		vals = append(vals, stats.ValueTally{Value: value, Tally: stats.NewTally(scale)})
 		pos = len(vals) - 1
 	}
 	if err := vals[pos].Tally.Add(sc, 1); err != nil {

@@ -1,29 +1,29 @@
-package score_test
+package stats_test
 
 import (
 	"math"
 	"strings"
 	"testing"
 
-	"github.com/touchstone-dev/touchstone/internal/score"
+	"github.com/touchstone-dev/touchstone/internal/stats"
 )
 
 func TestScale(t *testing.T) {
 	tests := []struct {
-		s      score.Scale
+		s      stats.Scale
 		points int
 		valid  bool
 	}{
-		{score.Scale{Min: 0, Max: 10}, 11, true},   // 10-0+1
-		{score.Scale{Min: 1, Max: 5}, 5, true},     // 5-1+1
-		{score.Scale{Min: -3, Max: 3}, 7, true},    // 3-(-3)+1
-		{score.Scale{Min: 4, Max: 4}, 1, true},     // single point
-		{score.Scale{Min: 0, Max: 100}, 101, true}, // MaxPoints
-		{score.Scale{Min: 0, Max: 101}, 102, false},
-		{score.Scale{Min: 5, Max: 1}, 0, false},                          // Max < Min
-		{score.Scale{Min: math.MinInt, Max: math.MaxInt}, 0, false},      // 2^64 points do not fit
-		{score.Scale{Min: math.MaxInt - 2, Max: math.MaxInt}, 3, true},   // no overflow near the top
-		{score.Scale{Min: math.MinInt, Max: math.MinInt + 10}, 11, true}, // nor the bottom
+		{stats.Scale{Min: 0, Max: 10}, 11, true},   // 10-0+1
+		{stats.Scale{Min: 1, Max: 5}, 5, true},     // 5-1+1
+		{stats.Scale{Min: -3, Max: 3}, 7, true},    // 3-(-3)+1
+		{stats.Scale{Min: 4, Max: 4}, 1, true},     // single point
+		{stats.Scale{Min: 0, Max: 100}, 101, true}, // MaxPoints
+		{stats.Scale{Min: 0, Max: 101}, 102, false},
+		{stats.Scale{Min: 5, Max: 1}, 0, false},                          // Max < Min
+		{stats.Scale{Min: math.MinInt, Max: math.MaxInt}, 0, false},      // 2^64 points do not fit
+		{stats.Scale{Min: math.MaxInt - 2, Max: math.MaxInt}, 3, true},   // no overflow near the top
+		{stats.Scale{Min: math.MinInt, Max: math.MinInt + 10}, 11, true}, // nor the bottom
 	}
 	for _, tt := range tests {
 		if got := tt.s.Points(); got != tt.points {
@@ -67,7 +67,7 @@ func TestTallyCounts(t *testing.T) {
 			t.Errorf("%s = %d, want %d", tt.name, tt.got, tt.want)
 		}
 	}
-	var empty score.Tally // nil Counts
+	var empty stats.Tally // nil Counts
 	empty.Scale = nps
 	if empty.N() != 0 || empty.Count(3) != 0 || empty.AtOrAbove(0) != 0 {
 		t.Errorf("empty tally counts non-zero")
@@ -75,7 +75,7 @@ func TestTallyCounts(t *testing.T) {
 }
 
 func TestTallyAdd(t *testing.T) {
-	tl := score.Tally{Scale: five} // nil Counts: Add allocates
+	tl := stats.Tally{Scale: five} // nil Counts: Add allocates
 	if err := tl.Add(3, 2); err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestTallyAdd(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
-		tally score.Tally
+		tally stats.Tally
 		score int
 		n     int64
 		want  string
@@ -97,8 +97,8 @@ func TestTallyAdd(t *testing.T) {
 		{"negative n", tl, 3, -1, "negative response count -1"},
 		{"overflow", tallyOf(t, five, 1, math.MaxInt64), 2, 1, "overflows int64"},                 // MaxInt64 + 1
 		{"overflow same score", tallyOf(t, five, 1, math.MaxInt64-1), 1, 2, "overflows int64"},    // MaxInt64-1 + 2
-		{"invalid scale", score.Tally{Scale: score.Scale{Min: 3, Max: 1}}, 2, 1, "invalid scale"}, // Max < Min
-		{"wrong length", score.Tally{Scale: five, Counts: make([]int64, 3)}, 2, 1, "has 3 counts, want 5"},
+		{"invalid scale", stats.Tally{Scale: stats.Scale{Min: 3, Max: 1}}, 2, 1, "invalid scale"}, // Max < Min
+		{"wrong length", stats.Tally{Scale: five, Counts: make([]int64, 3)}, 2, 1, "has 3 counts, want 5"},
 	}
 	for _, tt := range tests {
 		before := tt.tally.Clone()
@@ -125,18 +125,18 @@ func TestTallyMerge(t *testing.T) {
 	if got, want := a.String(), "0:1 5:3 10:6"; got != want { // 10: 2+4
 		t.Errorf("merged = %q, want %q", got, want)
 	}
-	var into score.Tally // zero tally on 0..0 ≠ 0..10
+	var into stats.Tally // zero tally on 0..0 ≠ 0..10
 	if err := into.Merge(b); err == nil || !strings.Contains(err.Error(), "cannot merge tally on scale 0..10 into tally on scale 0..0") {
 		t.Errorf("scale mismatch error = %v", err)
 	}
-	empty := score.Tally{Scale: nps} // nil Counts on both sides: stays nil
-	if err := empty.Merge(score.Tally{Scale: nps}); err != nil || empty.Counts != nil {
+	empty := stats.Tally{Scale: nps} // nil Counts on both sides: stays nil
+	if err := empty.Merge(stats.Tally{Scale: nps}); err != nil || empty.Counts != nil {
 		t.Errorf("merging empty tallies: %v, %v", err, empty.Counts)
 	}
 	if err := empty.Merge(b); err != nil || empty.String() != "5:3 10:4" {
 		t.Errorf("merge into nil Counts: %v, %q", err, empty.String())
 	}
-	bad := score.Tally{Scale: nps, Counts: make([]int64, 11)}
+	bad := stats.Tally{Scale: nps, Counts: make([]int64, 11)}
 	bad.Counts[4] = -1
 	if err := a.Merge(bad); err == nil || !strings.Contains(err.Error(), "negative count -1 for score 4") {
 		t.Errorf("negative count error = %v", err)
@@ -152,7 +152,7 @@ func TestTallyMerge(t *testing.T) {
 }
 
 func TestMergeDoesNotAllocate(t *testing.T) {
-	acc := score.NewTally(nps)
+	acc := stats.NewTally(nps)
 	day := mustTally(t, nps, "0:3 7:5 9:12 10:40")
 	allocs := testing.AllocsPerRun(100, func() {
 		acc.Reset()
@@ -181,21 +181,21 @@ func TestTallyEqualClone(t *testing.T) {
 	if a.Count(3) != 4 {
 		t.Errorf("Clone shares storage")
 	}
-	if !(score.Tally{Scale: nps}).Equal(score.NewTally(nps)) {
+	if !(stats.Tally{Scale: nps}).Equal(stats.NewTally(nps)) {
 		t.Errorf("nil Counts should equal all-zero Counts")
 	}
-	if (score.Tally{Scale: nps}).Equal(score.Tally{Scale: five}) {
+	if (stats.Tally{Scale: nps}).Equal(stats.Tally{Scale: five}) {
 		t.Errorf("different scales compare equal")
 	}
 }
 
 func TestTallyString(t *testing.T) {
 	tests := []struct {
-		tally score.Tally
+		tally stats.Tally
 		want  string
 	}{
-		{score.Tally{Scale: nps}, ""},                            // nil Counts
-		{score.NewTally(nps), ""},                                // all zero
+		{stats.Tally{Scale: nps}, ""},                            // nil Counts
+		{stats.NewTally(nps), ""},                                // all zero
 		{tallyOf(t, nps, 0, 3, 9, 12, 10, 40), "0:3 9:12 10:40"}, // zero counts omitted, ascending
 		{tallyOf(t, signed, 3, 1, -3, 2, 0, 5), "-3:2 0:5 3:1"},  // negative scores
 		{tallyOf(t, five, 5, math.MaxInt64), "5:9223372036854775807"},
@@ -209,7 +209,7 @@ func TestTallyString(t *testing.T) {
 
 func TestParseTally(t *testing.T) {
 	ok := []struct {
-		scale score.Scale
+		scale stats.Scale
 		text  string
 		n     int64
 	}{
@@ -221,7 +221,7 @@ func TestParseTally(t *testing.T) {
 		{five, "1:9223372036854775806 2:1", math.MaxInt64},
 	}
 	for _, tt := range ok {
-		got, err := score.ParseTally(tt.scale, tt.text)
+		got, err := stats.ParseTally(tt.scale, tt.text)
 		if err != nil {
 			t.Errorf("ParseTally(%v, %q): %v", tt.scale, tt.text, err)
 			continue
@@ -231,7 +231,7 @@ func TestParseTally(t *testing.T) {
 		}
 	}
 	bad := []struct {
-		scale score.Scale
+		scale stats.Scale
 		text  string
 		want  string
 	}{
@@ -264,10 +264,10 @@ func TestParseTally(t *testing.T) {
 		{nps, "9223372036854775808:1", `score out of range`},  // MaxInt+1
 		{nps, "-9223372036854775809:1", `score out of range`}, // MinInt-1
 		{nps, "1:9223372036854775807 2:1", `pair 2 "2:1": total count overflows int64`},
-		{score.Scale{Min: 0, Max: 200}, "", `invalid scale 0..200`},
+		{stats.Scale{Min: 0, Max: 200}, "", `invalid scale 0..200`},
 	}
 	for _, tt := range bad {
-		got, err := score.ParseTally(tt.scale, tt.text)
+		got, err := stats.ParseTally(tt.scale, tt.text)
 		if err == nil {
 			t.Errorf("ParseTally(%v, %q) = %q, want error %q", tt.scale, tt.text, got.String(), tt.want)
 			continue
@@ -283,16 +283,16 @@ func TestParseTally(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	tests := []struct {
-		tally score.Tally
+		tally stats.Tally
 		want  string // "" = valid
 	}{
-		{score.Tally{Scale: nps}, ""},
-		{score.Tally{Scale: nps, Counts: []int64{}}, ""}, // empty non-nil is empty too
-		{score.NewTally(nps), ""},
-		{score.Tally{}, ""}, // zero value: scale 0..0, empty
-		{score.Tally{Scale: score.Scale{Min: 2, Max: 1}}, "invalid scale 2..1"},
-		{score.Tally{Scale: five, Counts: make([]int64, 6)}, "has 6 counts, want 5"},
-		{score.Tally{Scale: score.Scale{Min: 0, Max: 1}, Counts: []int64{math.MaxInt64, 1}}, "overflows int64"},
+		{stats.Tally{Scale: nps}, ""},
+		{stats.Tally{Scale: nps, Counts: []int64{}}, ""}, // empty non-nil is empty too
+		{stats.NewTally(nps), ""},
+		{stats.Tally{}, ""}, // zero value: scale 0..0, empty
+		{stats.Tally{Scale: stats.Scale{Min: 2, Max: 1}}, "invalid scale 2..1"},
+		{stats.Tally{Scale: five, Counts: make([]int64, 6)}, "has 6 counts, want 5"},
+		{stats.Tally{Scale: stats.Scale{Min: 0, Max: 1}, Counts: []int64{math.MaxInt64, 1}}, "overflows int64"},
 	}
 	for _, tt := range tests {
 		err := tt.tally.Validate()

@@ -1,4 +1,4 @@
-package score_test
+package stats_test
 
 import (
 	"math"
@@ -7,15 +7,15 @@ import (
 	"testing"
 	"testing/quick"
 
-	"github.com/touchstone-dev/touchstone/internal/score"
+	"github.com/touchstone-dev/touchstone/internal/stats"
 )
 
-var scales = []score.Scale{nps, five, seven, signed, {Min: 0, Max: 100}, {Min: 4, Max: 4}}
+var scales = []stats.Scale{nps, five, seven, signed, {Min: 0, Max: 100}, {Min: 4, Max: 4}}
 
 // randomTally fills a random subset of scale points with counts whose
 // magnitude is spread from 1 to 1e16, so tiny and huge n both occur.
-func randomTally(rng *rand.Rand, s score.Scale) score.Tally {
-	t := score.NewTally(s)
+func randomTally(rng *rand.Rand, s stats.Scale) stats.Tally {
+	t := stats.NewTally(s)
 	if rng.IntN(10) == 0 {
 		return t // empty
 	}
@@ -39,16 +39,16 @@ func TestPropertyEvaluateBounds(t *testing.T) {
 		level := levels[rng.IntN(len(levels))]
 		threshold := s.Min + rng.IntN(s.Points())
 		n := tl.N()
-		kinds := []score.Options{
-			{Kind: score.CSAT, Threshold: threshold, ConfidenceLevel: level},
-			{Kind: score.CES, Threshold: threshold, ConfidenceLevel: level},
-			{Kind: score.Rating, ConfidenceLevel: level, HasThreshold: rng.IntN(2) == 0, Threshold: threshold},
+		kinds := []stats.Options{
+			{Kind: stats.CSAT, Threshold: threshold, ConfidenceLevel: level},
+			{Kind: stats.CES, Threshold: threshold, ConfidenceLevel: level},
+			{Kind: stats.Rating, ConfidenceLevel: level, HasThreshold: rng.IntN(2) == 0, Threshold: threshold},
 		}
 		if s == nps {
-			kinds = append(kinds, score.Options{Kind: score.NPS, ConfidenceLevel: level})
+			kinds = append(kinds, stats.Options{Kind: stats.NPS, ConfidenceLevel: level})
 		}
 		for _, o := range kinds {
-			r := score.Evaluate(tl, o)
+			r := stats.Score(tl, o)
 			fail := func(what string) {
 				t.Fatalf("case %d %s on %q (N=%d): %s: %+v", i, o.Kind, tl.String(), n, what, r)
 			}
@@ -63,7 +63,7 @@ func TestPropertyEvaluateBounds(t *testing.T) {
 			}
 			lo, hi := float64(s.Min), float64(s.Max) // range of a mean
 			switch o.Kind {
-			case score.NPS:
+			case stats.NPS:
 				lo, hi = -100, 100
 				if sum := r.PromoterPercent + r.PassivePercent + r.DetractorPercent; math.Abs(sum-100) > 1e-9 {
 					fail("category percents do not sum to 100")
@@ -71,7 +71,7 @@ func TestPropertyEvaluateBounds(t *testing.T) {
 				if r.Promoters+r.Passives+r.Detractors != n {
 					fail("categories do not sum to N")
 				}
-			case score.CSAT:
+			case stats.CSAT:
 				lo, hi = 0, 100
 			}
 			if !(r.Score >= lo && r.Score <= hi) {
@@ -80,18 +80,18 @@ func TestPropertyEvaluateBounds(t *testing.T) {
 			if !(r.Mean >= float64(s.Min) && r.Mean <= float64(s.Max)) {
 				fail("mean out of range")
 			}
-			if n >= 2 || o.Kind == score.NPS || o.Kind == score.CSAT {
+			if n >= 2 || o.Kind == stats.NPS || o.Kind == stats.CSAT {
 				if !(r.Lower <= r.Score && r.Score <= r.Upper) {
 					fail("interval does not contain the score")
 				}
-				if o.Kind != score.CES && o.Kind != score.Rating && !(r.Lower >= lo && r.Upper <= hi) {
+				if o.Kind != stats.CES && o.Kind != stats.Rating && !(r.Lower >= lo && r.Upper <= hi) {
 					fail("interval leaves the score range")
 				}
 				if !(r.MarginOfError >= 0) || !(r.StdErr >= 0) {
 					fail("negative or NaN margin or standard error")
 				}
 			}
-			if o.Kind == score.CSAT || o.Kind == score.CES || o.HasThreshold {
+			if o.Kind == stats.CSAT || o.Kind == stats.CES || o.HasThreshold {
 				if !(r.ThresholdPercent >= 0 && r.ThresholdPercent <= 100) ||
 					!(r.ThresholdLower <= r.ThresholdPercent && r.ThresholdPercent <= r.ThresholdUpper) ||
 					!(r.ThresholdLower >= 0 && r.ThresholdUpper <= 100) {
@@ -106,7 +106,7 @@ func TestPropertyEvaluateBounds(t *testing.T) {
 
 func TestPropertyMergeCommutativeAssociative(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
-	merge := func(a, b score.Tally) score.Tally {
+	merge := func(a, b stats.Tally) stats.Tally {
 		out := a.Clone()
 		if err := out.Merge(b); err != nil {
 			t.Fatal(err)
@@ -125,7 +125,7 @@ func TestPropertyMergeCommutativeAssociative(t *testing.T) {
 		if got := merge(a, b).N(); got != a.N()+b.N() {
 			t.Fatalf("N(a+b) = %d, want %d", got, a.N()+b.N())
 		}
-		if e := merge(a, score.Tally{Scale: s}); !e.Equal(a) { // empty is the identity
+		if e := merge(a, stats.Tally{Scale: s}); !e.Equal(a) { // empty is the identity
 			t.Fatalf("a+empty = %q, want %q", e.String(), a.String())
 		}
 	}
@@ -137,7 +137,7 @@ func TestPropertyStringRoundTrip(t *testing.T) {
 		s := scales[rng.IntN(len(scales))]
 		tl := randomTally(rng, s)
 		text := tl.String()
-		back, err := score.ParseTally(s, text)
+		back, err := stats.ParseTally(s, text)
 		if err != nil {
 			t.Fatalf("ParseTally(%q): %v", text, err)
 		}
@@ -152,11 +152,11 @@ func TestQuickNPSRange(t *testing.T) {
 	cfg := &quick.Config{MaxCount: 20_000, Rand: mrand.New(mrand.NewSource(42))}
 	npsInRange := func(p, d, pa uint32) bool {
 		n := int64(p) + int64(d) + int64(pa)
-		v := score.NetPromoterScore(int64(p), int64(d), n)
+		v := stats.NetPromoterScore(int64(p), int64(d), n)
 		if n == 0 {
 			return math.IsNaN(v)
 		}
-		moe := score.NPSMarginOfError(float64(p)/float64(n), float64(d)/float64(n), n, z95)
+		moe := stats.NPSMarginOfError(float64(p)/float64(n), float64(d)/float64(n), n, z95)
 		return v >= -100 && v <= 100 && moe >= 0
 	}
 	if err := quick.Check(npsInRange, cfg); err != nil {
@@ -165,7 +165,7 @@ func TestQuickNPSRange(t *testing.T) {
 	wilsonContains := func(x, extra uint32, zRaw uint16) bool {
 		n := int64(x) + int64(extra)
 		z := float64(zRaw) / 10000 // 0..6.5
-		lo, hi := score.WilsonInterval(int64(x), n, z)
+		lo, hi := stats.WilsonInterval(int64(x), n, z)
 		if n == 0 {
 			return math.IsNaN(lo) && math.IsNaN(hi)
 		}

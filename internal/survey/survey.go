@@ -3,7 +3,7 @@
 // previous one, scores them with internal/score, caps segment values, and
 // renders the numbers as display strings. It reads and writes API types
 // but talks to no server, so the Survey controller stays a thin shell.
-package surveyscore
+package survey
 
 import (
 	"fmt"
@@ -15,17 +15,17 @@ import (
 	"k8s.io/utils/ptr"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
-	"github.com/touchstone-dev/touchstone/internal/score"
+	"github.com/touchstone-dev/touchstone/internal/stats"
 )
 
 // Summary is the scored state of one Survey at one instant.
 type Summary struct {
 	// Window is the rolling window; Previous the one before it.
-	Window, PreviousWindow score.Window
+	Window, PreviousWindow stats.Window
 	// Current and Previous are the scores of the two windows.
-	Current, Previous score.Result
+	Current, Previous stats.Result
 	// Trend compares them; meaningful only when both have responses.
-	Trend score.Trend
+	Trend stats.Trend
 	// Segments are the per-value scores of each segment in the window.
 	Segments []Segment
 	// LastReceived is when a response was last stored in the window.
@@ -45,14 +45,14 @@ type Segment struct {
 // SegmentValue is the score of one segment value (or "other").
 type SegmentValue struct {
 	Value  string
-	Result score.Result
+	Result stats.Result
 }
 
 // Options of the survey's scoring, from its spec.
-func Options(spec *cxv1alpha1.SurveySpec) score.Options {
+func Options(spec *cxv1alpha1.SurveySpec) stats.Options {
 	threshold, has := spec.Threshold()
-	return score.Options{
-		Kind:            score.Kind(spec.Type),
+	return stats.Options{
+		Kind:            stats.Kind(spec.Type),
 		Threshold:       threshold,
 		HasThreshold:    has,
 		ConfidenceLevel: spec.ConfidenceLevelOrDefault(),
@@ -63,19 +63,19 @@ func Options(spec *cxv1alpha1.SurveySpec) score.Options {
 // Tallies of other Surveys (an earlier one of the same name) are skipped.
 func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.ResponseTally, now time.Time) (Summary, error) {
 	sc := spec.ScaleOrDefault()
-	scale := score.Scale{Min: int(sc.Min), Max: int(sc.Max)}
-	s := Summary{Window: score.CurrentWindow(now, spec.WindowDays())}
+	scale := stats.Scale{Min: int(sc.Min), Max: int(sc.Max)}
+	s := Summary{Window: stats.CurrentWindow(now, spec.WindowDays())}
 	s.PreviousWindow = s.Window.Previous()
-	cutoff := score.RetentionCutoff(now, spec.RetentionOrDefault())
+	cutoff := stats.RetentionCutoff(now, spec.RetentionOrDefault())
 
-	current, previous := score.NewTally(scale), score.NewTally(scale)
-	segments := map[string]map[string]*score.Tally{}
+	current, previous := stats.NewTally(scale), stats.NewTally(scale)
+	segments := map[string]map[string]*stats.Tally{}
 	for i := range tallies {
 		t := &tallies[i]
 		if t.SurveyUID != uid {
 			continue
 		}
-		day, err := score.ParseDay(t.Day)
+		day, err := stats.ParseDay(t.Day)
 		if err != nil {
 			return s, fmt.Errorf("tally %s: day: %w", t.Name, err)
 		}
@@ -87,7 +87,7 @@ func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.Res
 			s.Ignored++
 			continue
 		}
-		var into *score.Tally
+		var into *stats.Tally
 		switch {
 		case s.Window.Contains(day):
 			into = &current
@@ -96,7 +96,7 @@ func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.Res
 		default:
 			continue
 		}
-		counts, err := score.ParseTally(scale, t.Counts)
+		counts, err := stats.ParseTally(scale, t.Counts)
 		if err != nil {
 			return s, fmt.Errorf("tally %s: counts: %w", t.Name, err)
 		}
@@ -111,16 +111,16 @@ func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.Res
 		}
 		for _, seg := range t.Segments {
 			if segments[seg.Name] == nil {
-				segments[seg.Name] = map[string]*score.Tally{}
+				segments[seg.Name] = map[string]*stats.Tally{}
 			}
 			for _, v := range seg.Values {
-				c, err := score.ParseTally(scale, v.Counts)
+				c, err := stats.ParseTally(scale, v.Counts)
 				if err != nil {
 					return s, fmt.Errorf("tally %s: segment %s=%s: %w", t.Name, seg.Name, v.Value, err)
 				}
 				acc := segments[seg.Name][v.Value]
 				if acc == nil {
-					n := score.NewTally(scale)
+					n := stats.NewTally(scale)
 					acc = &n
 					segments[seg.Name][v.Value] = acc
 				}
@@ -132,9 +132,9 @@ func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.Res
 	}
 
 	opts := Options(spec)
-	s.Current = score.Evaluate(current, opts)
-	s.Previous = score.Evaluate(previous, opts)
-	s.Trend = score.CompareWindows(s.Current, s.Previous, opts.Kind, opts.ConfidenceLevel)
+	s.Current = stats.Score(current, opts)
+	s.Previous = stats.Score(previous, opts)
+	s.Trend = stats.CompareWindows(s.Current, s.Previous, opts.Kind, opts.ConfidenceLevel)
 
 	// Segments keep their declared order; values are capped again over
 	// the whole window (each day's tally capped its own).
@@ -143,21 +143,21 @@ func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.Res
 		if len(vals) == 0 {
 			continue
 		}
-		list := make([]score.ValueTally, 0, len(vals))
+		list := make([]stats.ValueTally, 0, len(vals))
 		for v, t := range vals {
-			list = append(list, score.ValueTally{Value: v, Tally: *t})
+			list = append(list, stats.ValueTally{Value: v, Tally: *t})
 		}
 		sort.Slice(list, func(i, j int) bool { return list[i].Value < list[j].Value })
-		kept, other, err := score.CapValues(list, decl.MaxValuesOrDefault())
+		kept, other, err := stats.CapValues(list, decl.MaxValuesOrDefault())
 		if err != nil {
 			return s, err
 		}
 		seg := Segment{Name: decl.Name}
 		for _, v := range kept {
-			seg.Values = append(seg.Values, SegmentValue{Value: v.Value, Result: score.Evaluate(v.Tally, opts)})
+			seg.Values = append(seg.Values, SegmentValue{Value: v.Value, Result: stats.Score(v.Tally, opts)})
 		}
 		if other.N() > 0 {
-			seg.Values = append(seg.Values, SegmentValue{Value: score.OtherValue, Result: score.Evaluate(other, opts)})
+			seg.Values = append(seg.Values, SegmentValue{Value: stats.OtherValue, Result: stats.Score(other, opts)})
 		}
 		s.Segments = append(s.Segments, seg)
 	}
@@ -166,8 +166,8 @@ func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.Res
 
 // Decimals used for display: scores and percentages to one decimal, means
 // (1..7 scales) to two.
-func decimals(kind score.Kind) int {
-	if kind == score.CES || kind == score.Rating {
+func decimals(kind stats.Kind) int {
+	if kind == stats.CES || kind == stats.Rating {
 		return 2
 	}
 	return 1
@@ -176,31 +176,31 @@ func decimals(kind score.Kind) int {
 // ApplyTo writes the summary into a Survey's status, as rounded display
 // strings; a number that is undefined is left empty.
 func (s Summary) ApplyTo(spec *cxv1alpha1.SurveySpec, st *cxv1alpha1.SurveyStatus) {
-	kind := score.Kind(spec.Type)
+	kind := stats.Kind(spec.Type)
 	d := decimals(kind)
 	cur := s.Current
 	st.WindowStart = ptr.To(metav1.NewTime(s.Window.First.Start()))
 	st.Responses = cur.N
-	st.Score = score.Format(cur.Score, d)
-	st.MarginOfError = score.Format(cur.MarginOfError, d)
+	st.Score = stats.Format(cur.Score, d)
+	st.MarginOfError = stats.Format(cur.MarginOfError, d)
 	st.ConfidenceInterval = nil
-	if lo, hi := score.Format(cur.Lower, d), score.Format(cur.Upper, d); lo != "" && hi != "" {
+	if lo, hi := stats.Format(cur.Lower, d), stats.Format(cur.Upper, d); lo != "" && hi != "" {
 		st.ConfidenceInterval = &cxv1alpha1.Interval{Lower: lo, Upper: hi}
 	}
-	st.Mean = score.Format(cur.Mean, 2)
-	st.ThresholdPercent = score.Format(cur.ThresholdPercent, 1)
+	st.Mean = stats.Format(cur.Mean, 2)
+	st.ThresholdPercent = stats.Format(cur.ThresholdPercent, 1)
 	st.NPS = nil
-	if kind == score.NPS && cur.N > 0 {
+	if kind == stats.NPS && cur.N > 0 {
 		st.NPS = &cxv1alpha1.NPSBreakdown{
 			Promoters: cur.Promoters, Passives: cur.Passives, Detractors: cur.Detractors,
-			PromoterPercent:  score.Format(cur.PromoterPercent, 1),
-			PassivePercent:   score.Format(cur.PassivePercent, 1),
-			DetractorPercent: score.Format(cur.DetractorPercent, 1),
+			PromoterPercent:  stats.Format(cur.PromoterPercent, 1),
+			PassivePercent:   stats.Format(cur.PassivePercent, 1),
+			DetractorPercent: stats.Format(cur.DetractorPercent, 1),
 		}
 	}
-	st.Previous = &cxv1alpha1.WindowScore{Responses: s.Previous.N, Score: score.Format(s.Previous.Score, d)}
+	st.Previous = &cxv1alpha1.WindowScore{Responses: s.Previous.N, Score: stats.Format(s.Previous.Score, d)}
 	st.Trend = nil
-	if change := score.Format(s.Trend.Change, d); change != "" {
+	if change := stats.Format(s.Trend.Change, d); change != "" {
 		dir := cxv1alpha1.TrendFlat
 		switch rounded := roundTo(s.Trend.Change, d); {
 		case rounded > 0:
@@ -216,7 +216,7 @@ func (s Summary) ApplyTo(spec *cxv1alpha1.SurveySpec, st *cxv1alpha1.SurveyStatu
 		for _, v := range seg.Values {
 			out.Values = append(out.Values, cxv1alpha1.SegmentValueStatus{
 				Value: v.Value, Responses: v.Result.N,
-				Score: score.Format(v.Result.Score, d), MarginOfError: score.Format(v.Result.MarginOfError, d),
+				Score: stats.Format(v.Result.Score, d), MarginOfError: stats.Format(v.Result.MarginOfError, d),
 			})
 		}
 		st.Segments = append(st.Segments, out)

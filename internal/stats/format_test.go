@@ -1,4 +1,4 @@
-package score_test
+package stats_test
 
 import (
 	"math"
@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/touchstone-dev/touchstone/internal/score"
+	"github.com/touchstone-dev/touchstone/internal/stats"
 )
 
 func TestFormat(t *testing.T) {
@@ -46,7 +46,7 @@ func TestFormat(t *testing.T) {
 		{math.Inf(-1), 1, ""},               //
 	}
 	for _, tt := range tests {
-		if got := score.Format(tt.v, tt.decimals); got != tt.want {
+		if got := stats.Format(tt.v, tt.decimals); got != tt.want {
 			t.Errorf("Format(%v, %d) = %q, want %q", tt.v, tt.decimals, got, tt.want)
 		}
 	}
@@ -60,7 +60,7 @@ func TestFormatProperties(t *testing.T) {
 	for range 100_000 {
 		v := (rng.Float64()*2 - 1) * math.Pow(10, float64(rng.IntN(8)-3))
 		d := rng.IntN(5)
-		s := score.Format(v, d)
+		s := stats.Format(v, d)
 		got, err := strconv.ParseFloat(s, 64)
 		if err != nil {
 			t.Fatalf("Format(%v, %d) = %q: %v", v, d, s, err)

@@ -1,4 +1,4 @@
-package score
+package stats
 
 import (
 	"fmt"
@@ -44,7 +44,7 @@ func (o Options) usesThreshold() bool {
 
 // Validate reports why o cannot score tallies on scale s: unknown kind,
 // NPS on a scale other than 0..10, a threshold in use that lies outside s,
-// or a confidence level not in (0, 1). Evaluate returns an all-NaN Result
+// or a confidence level not in (0, 1). Score returns an all-NaN Result
 // in those cases; call Validate to surface the reason.
 func (o Options) Validate(s Scale) error {
 	if !s.Valid() {
@@ -104,7 +104,7 @@ func undefined(n int64) Result {
 // percent divides first so that part == n gives exactly 100.
 func percent(part, n int64) float64 { return float64(part) / float64(n) * 100 }
 
-// Evaluate scores one tally:
+// Score scores one tally:
 //
 //	NPS     Score = NetPromoterScore, interval Score ± NPSMarginOfError clamped to
 //	        [-100, 100], StdErr = NPSStandardError
@@ -116,11 +116,11 @@ func percent(part, n int64) float64 { return float64(part) / float64(n) * 100 }
 // Example (NPS, level 0.95): 60 promoters, 20 passives, 20 detractors →
 // Score 40, MarginOfError 15.68, [24.32, 55.68], StdErr 8.
 //
-// For valid input Evaluate does not allocate, and its cost depends on the
+// For valid input Score does not allocate, and its cost depends on the
 // number of scale points only, never on N. An empty tally gives N = 0 and NaN numbers; a malformed tally
 // or options that fail Options.Validate give an all-NaN Result (N = 0 for a
 // malformed tally).
-func Evaluate(t Tally, o Options) Result {
+func Score(t Tally, o Options) Result {
 	if t.Validate() != nil {
 		return undefined(0)
 	}

@@ -24,7 +24,7 @@
 //	WelchDegreesOfFreedom       ν = (SE₁²+SE₂²)² / (SE₁⁴/(n₁−1) + SE₂⁴/(n₂−1))
 //	CompareWindows              z (or Welch t) = Δ / √(SE₁²+SE₂²)
 //
-// Evaluate applies them per survey Kind:
+// Score applies them per survey Kind:
 //
 //	NPS     Score = NPS, interval NPS ± MOE (clamped)
 //	CSAT    Score = percent of responses at or above Threshold, Wilson interval
@@ -39,4 +39,4 @@
 // renders NaN as "" for display.
 //
 // Quantiles come from gonum's stat/distuv; there are no hand-written tables.
-package score
+package stats

@@ -1,4 +1,4 @@
-package evaluate
+package verdict
 
 import (
 	"math"
@@ -17,7 +17,7 @@ func value(name string, v float64, target Bounds, warning *Bounds, weight int32)
 	return Objective{Name: name, Value: v, HasValue: true, Target: target, Warning: warning, Weight: weight}
 }
 
-func TestEvaluateObjective(t *testing.T) {
+func TestJudge(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		o      Objective
@@ -63,7 +63,7 @@ func TestEvaluateObjective(t *testing.T) {
 			Weight: 2, Key: true}, Warning, 1, "1.5 misses the target >= 2 but is inside the warning band >= 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := EvaluateObjective(tc.o)
+			r := Judge(tc.o)
 			if r.Result != tc.result || r.Earned != tc.earned {
 				t.Fatalf("got %s earning %v, want %s earning %v (%s)", r.Result, r.Earned, tc.result, tc.earned, r.Reason)
 			}
@@ -77,7 +77,7 @@ func TestEvaluateObjective(t *testing.T) {
 	}
 }
 
-func TestEvaluateCard(t *testing.T) {
+func TestJudgeCard(t *testing.T) {
 	th := Thresholds{Pass: 90, Warning: 75}
 	pass := func(name string, w int32) Objective { return value(name, 1, atLeast(1), band(atLeast(0)), w) }
 	warn := func(name string, w int32) Objective { return value(name, 0.5, atLeast(1), band(atLeast(0)), w) }
@@ -172,7 +172,7 @@ func TestEvaluateCard(t *testing.T) {
 			if tc.th != (Thresholds{}) {
 				thresholds = tc.th
 			}
-			c := Evaluate(tc.objectives, thresholds)
+			c := JudgeCard(tc.objectives, thresholds)
 			if math.Abs(c.Score-tc.score) > 1e-9 || c.Result != tc.result {
 				t.Fatalf("got score %v %s, want %v %s (%s)", c.Score, c.Result, tc.score, tc.result, c.Reason)
 			}
@@ -197,7 +197,7 @@ func TestWholeScoresAreExact(t *testing.T) {
 	// pass threshold of 90 instead of scoring 89.99999.
 	for total := int32(2); total <= 100; total++ {
 		for passed := int32(1); passed < total; passed++ {
-			c := Evaluate([]Objective{
+			c := JudgeCard([]Objective{
 				value("p", 1, atLeast(0), nil, passed),
 				value("f", -1, atLeast(0), nil, total-passed),
 			}, Thresholds{Pass: 90, Warning: 75})

@@ -1,10 +1,10 @@
-package score_test
+package stats_test
 
 import (
 	"math"
 	"testing"
 
-	"github.com/touchstone-dev/touchstone/internal/score"
+	"github.com/touchstone-dev/touchstone/internal/stats"
 )
 
 func TestZScore(t *testing.T) {
@@ -16,7 +16,7 @@ func TestZScore(t *testing.T) {
 		{0, nan}, {1, nan}, {-0.5, nan}, {1.5, nan}, {nan, nan}, // level must be in (0,1)
 	}
 	for _, tt := range tests {
-		checkNear(t, "ZScore", score.ZScore(tt.level), tt.want, 1e-9)
+		checkNear(t, "ZScore", stats.ZScore(tt.level), tt.want, 1e-9)
 	}
 }
 
@@ -33,10 +33,10 @@ func TestTScore(t *testing.T) {
 		{0.95, 0, nan}, {0.95, -1, nan}, {0.95, nan, nan}, {1, 9, nan}, {0, 9, nan},
 	}
 	for _, tt := range tests {
-		checkNear(t, "TScore", score.TScore(tt.level, tt.df), tt.want, 1e-9)
+		checkNear(t, "TScore", stats.TScore(tt.level, tt.df), tt.want, 1e-9)
 	}
 	// The switch to the normal quantile at 1e7 df moves the value by < 3e-7.
-	if d := score.TScore(0.95, 1e7) - score.TScore(0.95, 1e7+1); d < 0 || d > 3e-7 {
+	if d := stats.TScore(0.95, 1e7) - stats.TScore(0.95, 1e7+1); d < 0 || d > 3e-7 {
 		t.Errorf("jump at the normal limit = %g", d)
 	}
 }
@@ -62,7 +62,7 @@ func TestNetPromoterScore(t *testing.T) {
 		{"too many", 3, 3, 5, nan}, // 3+3 > 5
 	}
 	for _, tt := range tests {
-		checkNear(t, tt.name, score.NetPromoterScore(tt.promoters, tt.detractors, tt.n), tt.want, 1e-12)
+		checkNear(t, tt.name, stats.NetPromoterScore(tt.promoters, tt.detractors, tt.n), tt.want, 1e-12)
 	}
 }
 
@@ -89,8 +89,8 @@ func TestNPSMarginOfError(t *testing.T) {
 		{"negative", -0.1, 0.5, 10, nan, nan},
 	}
 	for _, tt := range tests {
-		checkNear(t, tt.name+" SE", score.NPSStandardError(tt.p, tt.d, tt.n), tt.se, 1e-9)
-		checkNear(t, tt.name+" MOE", score.NPSMarginOfError(tt.p, tt.d, tt.n, z95), tt.moe, 1e-9)
+		checkNear(t, tt.name+" SE", stats.NPSStandardError(tt.p, tt.d, tt.n), tt.se, 1e-9)
+		checkNear(t, tt.name+" MOE", stats.NPSMarginOfError(tt.p, tt.d, tt.n, z95), tt.moe, 1e-9)
 	}
 }
 
@@ -120,14 +120,14 @@ func TestWilsonInterval(t *testing.T) {
 		{"negative", -1, 4, nan, nan},
 	}
 	for _, tt := range tests {
-		lo, hi := score.WilsonInterval(tt.x, tt.n, z95)
+		lo, hi := stats.WilsonInterval(tt.x, tt.n, z95)
 		checkNear(t, tt.name+" lower", lo, tt.lo, 1e-9)
 		checkNear(t, tt.name+" upper", hi, tt.hi, 1e-9)
 	}
-	if lo, hi := score.WilsonInterval(3, 4, nan); !math.IsNaN(lo) || !math.IsNaN(hi) {
+	if lo, hi := stats.WilsonInterval(3, 4, nan); !math.IsNaN(lo) || !math.IsNaN(hi) {
 		t.Errorf("NaN z gave %v %v", lo, hi)
 	}
-	if lo, hi := score.WilsonInterval(3, 4, 0); lo != 0.75 || hi != 0.75 { // z = 0: the point estimate 3/4
+	if lo, hi := stats.WilsonInterval(3, 4, 0); lo != 0.75 || hi != 0.75 { // z = 0: the point estimate 3/4
 		t.Errorf("z=0 gave %v %v", lo, hi)
 	}
 }
@@ -148,14 +148,14 @@ func TestPercentStandardError(t *testing.T) {
 		{nan, 10, nan},
 	}
 	for _, tt := range tests {
-		checkNear(t, "PercentStandardError", score.PercentStandardError(tt.p, tt.n), tt.want, 1e-9)
+		checkNear(t, "PercentStandardError", stats.PercentStandardError(tt.p, tt.n), tt.want, 1e-9)
 	}
 }
 
 func TestMeanAndVariance(t *testing.T) {
 	tests := []struct {
 		name    string
-		tally   score.Tally
+		tally   stats.Tally
 		mean, v float64
 	}{
 		// mean (3·2+4·4+5·4)/10 = 4.2; var (2·1.2²+4·0.2²+4·0.8²)/9 = (2.88+0.16+2.56)/9 = 5.6/9
@@ -163,8 +163,8 @@ func TestMeanAndVariance(t *testing.T) {
 		// mean (1+5)/2 = 3; var (2²+2²)/1 = 8
 		{"two", mustTally(t, five, "1:1 5:1"), 3, 8},
 		{"one", mustTally(t, five, "4:1"), 4, nan}, // variance needs n ≥ 2
-		{"empty", score.NewTally(five), nan, nan},  //
-		{"nil counts", score.Tally{Scale: five}, nan, nan},
+		{"empty", stats.NewTally(five), nan, nan},  //
+		{"nil counts", stats.Tally{Scale: five}, nan, nan},
 		{"all the same", mustTally(t, five, "2:1000"), 2, 0}, // exactly 0, not 1e-17
 		// mean (-3·1 + 3·1)/2 = 0; var (9+9)/1 = 18
 		{"signed", mustTally(t, signed, "-3:1 3:1"), 0, 18},
@@ -176,13 +176,13 @@ func TestMeanAndVariance(t *testing.T) {
 		// Σx² − n·x̄² would be 1.6e20 − 1.28e20 computed in float64 and lose digits.
 		{"near MaxInt64", tallyOf(t, seven, 1, 4e18, 7, 4e18), 4, 9},
 		{"max single", tallyOf(t, seven, 7, math.MaxInt64), 7, 0},
-		{"malformed", score.Tally{Scale: five, Counts: []int64{1, -1, 0, 0, 0}}, nan, nan},
+		{"malformed", stats.Tally{Scale: five, Counts: []int64{1, -1, 0, 0, 0}}, nan, nan},
 	}
 	for _, tt := range tests {
-		checkNear(t, tt.name+" Mean", score.Mean(tt.tally), tt.mean, 1e-12)
-		checkNear(t, tt.name+" SampleVariance", score.SampleVariance(tt.tally), tt.v, 1e-12)
+		checkNear(t, tt.name+" Mean", stats.Mean(tt.tally), tt.mean, 1e-12)
+		checkNear(t, tt.name+" SampleVariance", stats.SampleVariance(tt.tally), tt.v, 1e-12)
 	}
-	if v := score.SampleVariance(mustTally(t, five, "2:1000")); v != 0 {
+	if v := stats.SampleVariance(mustTally(t, five, "2:1000")); v != 0 {
 		t.Errorf("variance of identical scores = %g, want exactly 0", v)
 	}
 }
@@ -208,12 +208,12 @@ func TestTInterval(t *testing.T) {
 		{"NaN mean", nan, 1, 10, 0.316227766, nan, nan}, // SE √(1/10) is still defined
 	}
 	for _, tt := range tests {
-		checkNear(t, tt.name+" SE", score.MeanStandardError(tt.v, tt.n), tt.se, 1e-9)
-		lo, hi := score.TInterval(tt.mean, tt.v, tt.n, 0.95)
+		checkNear(t, tt.name+" SE", stats.MeanStandardError(tt.v, tt.n), tt.se, 1e-9)
+		lo, hi := stats.TInterval(tt.mean, tt.v, tt.n, 0.95)
 		checkNear(t, tt.name+" lower", lo, tt.lo, 1e-9)
 		checkNear(t, tt.name+" upper", hi, tt.hi, 1e-9)
 	}
-	if lo, hi := score.TInterval(4.2, 1, 10, 1); !math.IsNaN(lo) || !math.IsNaN(hi) {
+	if lo, hi := stats.TInterval(4.2, 1, 10, 1); !math.IsNaN(lo) || !math.IsNaN(hi) {
 		t.Errorf("level 1 gave %v %v", lo, hi)
 	}
 }
@@ -239,6 +239,6 @@ func TestWelchDegreesOfFreedom(t *testing.T) {
 		{"NaN", nan, 10, 0.3, 20, nan},
 	}
 	for _, tt := range tests {
-		checkNear(t, tt.name, score.WelchDegreesOfFreedom(tt.se1, tt.n1, tt.se2, tt.n2), tt.want, 1e-8)
+		checkNear(t, tt.name, stats.WelchDegreesOfFreedom(tt.se1, tt.n1, tt.se2, tt.n2), tt.want, 1e-8)
 	}
 }

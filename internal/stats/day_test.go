@@ -1,10 +1,10 @@
-package score_test
+package stats_test
 
 import (
 	"testing"
 	"time"
 
-	"github.com/touchstone-dev/touchstone/internal/score"
+	"github.com/touchstone-dev/touchstone/internal/stats"
 )
 
 func mustTime(t *testing.T, s string) time.Time {
@@ -19,7 +19,7 @@ func mustTime(t *testing.T, s string) time.Time {
 func TestDayOf(t *testing.T) {
 	tests := []struct {
 		at   string
-		want score.Day
+		want stats.Day
 		str  string
 	}{
 		{"1970-01-01T00:00:00Z", 0, "1970-01-01"},
@@ -35,14 +35,14 @@ func TestDayOf(t *testing.T) {
 		{"2024-02-29T12:00:00Z", 19782, "2024-02-29"},      // leap day: 19723 + 31 + 28
 	}
 	for _, tt := range tests {
-		got := score.DayOf(mustTime(t, tt.at))
+		got := stats.DayOf(mustTime(t, tt.at))
 		if got != tt.want || got.String() != tt.str {
 			t.Errorf("DayOf(%s) = %d %q, want %d %q", tt.at, got, got, tt.want, tt.str)
 		}
-		if p, err := score.ParseDay(tt.str); err != nil || p != tt.want {
+		if p, err := stats.ParseDay(tt.str); err != nil || p != tt.want {
 			t.Errorf("ParseDay(%q) = %d, %v", tt.str, p, err)
 		}
-		if start := tt.want.Start(); score.DayOf(start) != tt.want || start.Format(time.RFC3339) != tt.str+"T00:00:00Z" {
+		if start := tt.want.Start(); stats.DayOf(start) != tt.want || start.Format(time.RFC3339) != tt.str+"T00:00:00Z" {
 			t.Errorf("Start(%d) = %s", tt.want, start)
 		}
 	}
@@ -51,7 +51,7 @@ func TestDayOf(t *testing.T) {
 func TestParseDayRejects(t *testing.T) {
 	for _, s := range []string{"", "2024-1-02", "2024-01-2", "24-01-02", "2024/01/02", "2024-02-30",
 		"2023-02-29", "2024-13-01", "2024-01-02T00:00:00Z", " 2024-01-02", "2024-01-02 "} {
-		if d, err := score.ParseDay(s); err == nil {
+		if d, err := stats.ParseDay(s); err == nil {
 			t.Errorf("ParseDay(%q) = %v, want error", s, d)
 		}
 	}
@@ -59,13 +59,13 @@ func TestParseDayRejects(t *testing.T) {
 
 func TestDayRoundTrip(t *testing.T) {
 	// Every day from 1900 to 2100 (and around the epoch) survives String/ParseDay and Start/DayOf.
-	first, _ := score.ParseDay("1900-01-01")
-	last, _ := score.ParseDay("2100-12-31")
+	first, _ := stats.ParseDay("1900-01-01")
+	last, _ := stats.ParseDay("2100-12-31")
 	for d := first; d <= last; d++ {
-		if p, err := score.ParseDay(d.String()); err != nil || p != d {
+		if p, err := stats.ParseDay(d.String()); err != nil || p != d {
 			t.Fatalf("ParseDay(%q) = %d, %v; want %d", d, p, err, d)
 		}
-		if got := score.DayOf(d.Start().Add(24*time.Hour - time.Nanosecond)); got != d {
+		if got := stats.DayOf(d.Start().Add(24*time.Hour - time.Nanosecond)); got != d {
 			t.Fatalf("last instant of %s is in %s", d, got)
 		}
 	}
@@ -73,7 +73,7 @@ func TestDayRoundTrip(t *testing.T) {
 
 func TestWindows(t *testing.T) {
 	now := mustTime(t, "2024-03-10T15:04:05Z")
-	w := score.CurrentWindow(now, 7)
+	w := stats.CurrentWindow(now, 7)
 	if got := w.String(); got != "2024-03-04..2024-03-10" { // 10-7+1 = 4
 		t.Errorf("CurrentWindow(7) = %s", got)
 	}
@@ -83,11 +83,11 @@ func TestWindows(t *testing.T) {
 	if got := w.Previous().String(); got != "2024-02-26..2024-03-03" { // 7 days before the 4th, across Feb 29
 		t.Errorf("Previous = %s", got)
 	}
-	one := score.CurrentWindow(now, 1)
-	if one.First != one.Last || one.Last != score.DayOf(now) {
+	one := stats.CurrentWindow(now, 1)
+	if one.First != one.Last || one.Last != stats.DayOf(now) {
 		t.Errorf("1-day window = %s", one)
 	}
-	ninety := score.CurrentWindow(now, 90)
+	ninety := stats.CurrentWindow(now, 90)
 	if got := ninety.String(); got != "2023-12-12..2024-03-10" { // 10 Mar + 29 Feb + 31 Jan + 20 Dec = 90
 		t.Errorf("90-day window = %s", got)
 	}
@@ -95,8 +95,8 @@ func TestWindows(t *testing.T) {
 		t.Errorf("90-day previous = %s", got)
 	}
 	for _, days := range []int{0, -3} {
-		e := score.CurrentWindow(now, days)
-		if e.Days() != 0 || e.Contains(score.DayOf(now)) || e.Previous().Days() != 0 {
+		e := stats.CurrentWindow(now, days)
+		if e.Days() != 0 || e.Contains(stats.DayOf(now)) || e.Previous().Days() != 0 {
 			t.Errorf("CurrentWindow(%d) = %s not empty", days, e)
 		}
 	}
@@ -104,7 +104,7 @@ func TestWindows(t *testing.T) {
 		day  string
 		want bool
 	}{{"2024-03-03", false}, {"2024-03-04", true}, {"2024-03-10", true}, {"2024-03-11", false}} {
-		d, _ := score.ParseDay(c.day)
+		d, _ := stats.ParseDay(c.day)
 		if w.Contains(d) != c.want {
 			t.Errorf("Contains(%s) = %v", c.day, !c.want)
 		}
@@ -126,14 +126,14 @@ func TestRetentionCutoff(t *testing.T) {
 		{"1970-01-02T01:00:00Z", 48 * time.Hour, "1969-12-31"},       // before the epoch
 	}
 	for _, tt := range tests {
-		if got := score.RetentionCutoff(mustTime(t, tt.now), tt.retention).String(); got != tt.want {
+		if got := stats.RetentionCutoff(mustTime(t, tt.now), tt.retention).String(); got != tt.want {
 			t.Errorf("RetentionCutoff(%s, %v) = %s, want %s", tt.now, tt.retention, got, tt.want)
 		}
 	}
 	// With retention of two windows, the current and the previous window are kept.
 	now := mustTime(t, "2024-03-10T15:04:05Z")
-	w := score.CurrentWindow(now, 90)
-	if cut := score.RetentionCutoff(now, 2*90*24*time.Hour); cut > w.Previous().First {
+	w := stats.CurrentWindow(now, 90)
+	if cut := stats.RetentionCutoff(now, 2*90*24*time.Hour); cut > w.Previous().First {
 		t.Errorf("cutoff %s trims previous window %s", cut, w.Previous())
 	}
 }
@@ -147,7 +147,7 @@ func TestNextDayBoundary(t *testing.T) {
 		{"1969-12-31T12:00:00Z", "1970-01-01T00:00:00Z"},
 	}
 	for _, tt := range tests {
-		got := score.NextDayBoundary(mustTime(t, tt.now))
+		got := stats.NextDayBoundary(mustTime(t, tt.now))
 		if got.Format(time.RFC3339Nano) != tt.want || got.Location() != time.UTC {
 			t.Errorf("NextDayBoundary(%s) = %s", tt.now, got.Format(time.RFC3339Nano))
 		}

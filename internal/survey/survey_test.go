@@ -1,4 +1,4 @@
-package surveyscore
+package survey
 
 import (
 	"testing"

@@ -1,4 +1,4 @@
-package score_test
+package stats_test
 
 import (
 	"math"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/touchstone-dev/touchstone/internal/score"
+	"github.com/touchstone-dev/touchstone/internal/stats"
 )
 
 // FuzzParseTally: ParseTally never panics; whatever it accepts is valid and
@@ -27,7 +27,7 @@ func FuzzParseTally(f *testing.F) {
 		if signedScale {
 			s = signed
 		}
-		tl, err := score.ParseTally(s, text)
+		tl, err := stats.ParseTally(s, text)
 		if err != nil {
 			if tl.N() != 0 || tl.Scale != s {
 				t.Fatalf("ParseTally(%q) returned %q with error %v", text, tl.String(), err)
@@ -43,7 +43,7 @@ func FuzzParseTally(f *testing.F) {
 		if got := tl.String(); got != text {
 			t.Fatalf("ParseTally(%q).String() = %q: accepted a non-canonical form", text, got)
 		}
-		back, err := score.ParseTally(s, tl.String())
+		back, err := stats.ParseTally(s, tl.String())
 		if err != nil || !back.Equal(tl) {
 			t.Fatalf("re-parse of %q: %v", text, err)
 		}
@@ -59,7 +59,7 @@ func FuzzFormat(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, v float64, d uint8) {
 		decimals := int(d % 20)
-		s := score.Format(v, decimals)
+		s := stats.Format(v, decimals)
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			if s != "" {
 				t.Fatalf("Format(%v) = %q, want \"\"", v, s)

@@ -19,7 +19,7 @@
 //
 // The package imports nothing from Kubernetes: it takes float64 values,
 // optional bounds, weights, key flags and thresholds.
-package evaluate
+package verdict
 
 import (
 	"fmt"
@@ -152,13 +152,13 @@ func (o Objective) weight() int32 {
 	return o.Weight
 }
 
-// EvaluateObjective compares one objective's value with its target and
+// Judge compares one objective's value with its target and
 // warning band.
 //
 //	target >= 80, warning >= 70, weight 3:
 //	value 85 -> Pass, earns 3; 75 -> Warning, earns 1.5; 60 -> Fail, 0;
 //	no value -> NoData, 0.
-func EvaluateObjective(o Objective) ObjectiveResult {
+func Judge(o Objective) ObjectiveResult {
 	w := o.weight()
 	r := ObjectiveResult{Name: o.Name, Weight: w, Key: o.Key}
 	switch {
@@ -194,17 +194,17 @@ func EvaluateObjective(o Objective) ObjectiveResult {
 	return r
 }
 
-// Evaluate scores a card: each objective, the total score and the result.
+// JudgeCard scores a card: each objective, the total score and the result.
 //
 //	thresholds 90 / 75; csat (weight 3, key) Pass, backlog (1) Warning,
 //	first-response (2) Fail: earned 3 + 0.5 + 0 = 3.5 of 6,
 //	score 58.33 < 75: Fail.
 //
 // A card without objectives scores 0 and fails.
-func Evaluate(objectives []Objective, t Thresholds) CardResult {
+func JudgeCard(objectives []Objective, t Thresholds) CardResult {
 	var c CardResult
 	for _, o := range objectives {
-		r := EvaluateObjective(o)
+		r := Judge(o)
 		c.Objectives = append(c.Objectives, r)
 		c.Earned += r.Earned
 		c.TotalWeight += float64(r.Weight)

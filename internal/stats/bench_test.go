@@ -1,10 +1,10 @@
-package score_test
+package stats_test
 
 import (
 	"fmt"
 	"testing"
 
-	"github.com/touchstone-dev/touchstone/internal/score"
+	"github.com/touchstone-dev/touchstone/internal/stats"
 )
 
 const (
@@ -16,15 +16,15 @@ const (
 // dayData is what is stored per day: the day's tally and one tally per
 // segment value (e.g. region).
 type dayData struct {
-	total    score.Tally
-	segments []score.ValueTally
+	total    stats.Tally
+	segments []stats.ValueTally
 }
 
 // windowState holds the accumulators reused across recomputations.
 type windowState struct {
-	total    score.Tally
-	segments []score.ValueTally
-	results  []score.Result
+	total    stats.Tally
+	segments []stats.ValueTally
+	results  []stats.Result
 }
 
 // makeWindow builds windowDays days of exactly perDay responses each,
@@ -48,9 +48,9 @@ func makeWindow(perDay int64) ([]dayData, *windowState) {
 				left -= perDay * weight(v, p) / total
 			}
 		}
-		days[d].total = score.NewTally(nps)
+		days[d].total = stats.NewTally(nps)
 		for v := range segmentValues {
-			seg := score.NewTally(nps)
+			seg := stats.NewTally(nps)
 			for p := range nps.Points() {
 				n := perDay * weight(v, p) / total
 				if left > 0 {
@@ -63,45 +63,45 @@ func makeWindow(perDay int64) ([]dayData, *windowState) {
 			if err := days[d].total.Merge(seg); err != nil {
 				panic(err)
 			}
-			days[d].segments = append(days[d].segments, score.ValueTally{Value: fmt.Sprintf("value-%02d", v), Tally: seg})
+			days[d].segments = append(days[d].segments, stats.ValueTally{Value: fmt.Sprintf("value-%02d", v), Tally: seg})
 		}
 	}
-	st := &windowState{total: score.NewTally(nps), results: make([]score.Result, 0, segmentCap+1)}
+	st := &windowState{total: stats.NewTally(nps), results: make([]stats.Result, 0, segmentCap+1)}
 	for v := range segmentValues {
-		st.segments = append(st.segments, score.ValueTally{Value: days[0].segments[v].Value, Tally: score.NewTally(nps)})
+		st.segments = append(st.segments, stats.ValueTally{Value: days[0].segments[v].Value, Tally: stats.NewTally(nps)})
 	}
 	return days, st
 }
 
-var windowOpts = score.Options{Kind: score.NPS, ConfidenceLevel: 0.95}
+var windowOpts = stats.Options{Kind: stats.NPS, ConfidenceLevel: 0.95}
 
 // recompute is what a reconcile does when the window slides: merge the
 // window's days, score the whole and each segment, cap the segments.
-func recompute(days []dayData, st *windowState) (score.Result, error) {
+func recompute(days []dayData, st *windowState) (stats.Result, error) {
 	st.total.Reset()
 	for i := range st.segments {
 		st.segments[i].Tally.Reset()
 	}
 	for _, d := range days {
 		if err := st.total.Merge(d.total); err != nil {
-			return score.Result{}, err
+			return stats.Result{}, err
 		}
 		for i, s := range d.segments {
 			if err := st.segments[i].Tally.Merge(s.Tally); err != nil {
-				return score.Result{}, err
+				return stats.Result{}, err
 			}
 		}
 	}
-	overall := score.Evaluate(st.total, windowOpts)
-	kept, other, err := score.CapValues(st.segments, segmentCap)
+	overall := stats.Score(st.total, windowOpts)
+	kept, other, err := stats.CapValues(st.segments, segmentCap)
 	if err != nil {
-		return score.Result{}, err
+		return stats.Result{}, err
 	}
 	st.results = st.results[:0]
 	for _, k := range kept {
-		st.results = append(st.results, score.Evaluate(k.Tally, windowOpts))
+		st.results = append(st.results, stats.Score(k.Tally, windowOpts))
 	}
-	st.results = append(st.results, score.Evaluate(other, windowOpts))
+	st.results = append(st.results, stats.Score(other, windowOpts))
 	return overall, nil
 }
 
@@ -122,7 +122,7 @@ func BenchmarkWindow90Days20Segments(b *testing.B) {
 func TestWindowAllocationsIndependentOfResponses(t *testing.T) {
 	allocs := func(perDay int64) float64 {
 		days, st := makeWindow(perDay)
-		var r score.Result
+		var r stats.Result
 		a := testing.AllocsPerRun(20, func() {
 			var err error
 			if r, err = recompute(days, st); err != nil {
@@ -141,22 +141,22 @@ func TestWindowAllocationsIndependentOfResponses(t *testing.T) {
 	}
 }
 
-func BenchmarkEvaluate(b *testing.B) {
+func BenchmarkScore(b *testing.B) {
 	cases := []struct {
-		tally score.Tally
-		opts  score.Options
+		tally stats.Tally
+		opts  stats.Options
 	}{
-		{tallyOf(b, nps, 0, 2_000_000, 7, 3_000_000, 10, 5_000_000), score.Options{Kind: score.NPS, ConfidenceLevel: 0.95}},
-		{tallyOf(b, five, 1, 1_500_000, 3, 1_000_000, 5, 7_500_000), score.Options{Kind: score.CSAT, Threshold: 4, ConfidenceLevel: 0.95}},
-		{tallyOf(b, seven, 2, 1_000, 5, 5_000, 6, 4_000), score.Options{Kind: score.CES, Threshold: 5, ConfidenceLevel: 0.95}},
-		{tallyOf(b, five, 3, 2, 4, 4, 5, 4), score.Options{Kind: score.Rating, ConfidenceLevel: 0.95}},
+		{tallyOf(b, nps, 0, 2_000_000, 7, 3_000_000, 10, 5_000_000), stats.Options{Kind: stats.NPS, ConfidenceLevel: 0.95}},
+		{tallyOf(b, five, 1, 1_500_000, 3, 1_000_000, 5, 7_500_000), stats.Options{Kind: stats.CSAT, Threshold: 4, ConfidenceLevel: 0.95}},
+		{tallyOf(b, seven, 2, 1_000, 5, 5_000, 6, 4_000), stats.Options{Kind: stats.CES, Threshold: 5, ConfidenceLevel: 0.95}},
+		{tallyOf(b, five, 3, 2, 4, 4, 5, 4), stats.Options{Kind: stats.Rating, ConfidenceLevel: 0.95}},
 	}
 	for _, c := range cases {
 		b.Run(string(c.opts.Kind), func(b *testing.B) {
 			b.ReportAllocs()
-			var r score.Result
+			var r stats.Result
 			for b.Loop() {
-				r = score.Evaluate(c.tally, c.opts)
+				r = stats.Score(c.tally, c.opts)
 			}
 			_ = r
 		})
@@ -164,11 +164,11 @@ func BenchmarkEvaluate(b *testing.B) {
 }
 
 func BenchmarkCompareWindows(b *testing.B) {
-	cur := score.Result{N: 10, Score: 4.2, StdErr: 0.2494}
-	prev := score.Result{N: 20, Score: 3.5, StdErr: 0.2236}
+	cur := stats.Result{N: 10, Score: 4.2, StdErr: 0.2494}
+	prev := stats.Result{N: 20, Score: 3.5, StdErr: 0.2236}
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = score.CompareWindows(cur, prev, score.Rating, 0.95)
+		_ = stats.CompareWindows(cur, prev, stats.Rating, 0.95)
 	}
 }
 
@@ -176,7 +176,7 @@ func BenchmarkParseTally(b *testing.B) {
 	text := "0:3 1:7 2:9 3:11 4:20 5:31 6:45 7:90 8:120 9:300 10:512"
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := score.ParseTally(nps, text); err != nil {
+		if _, err := stats.ParseTally(nps, text); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,17 +1,17 @@
-package score_test
+package stats_test
 
 import (
 	"math"
 	"testing"
 
-	"github.com/touchstone-dev/touchstone/internal/score"
+	"github.com/touchstone-dev/touchstone/internal/stats"
 )
 
 var (
-	nps    = score.Scale{Min: 0, Max: 10}
-	five   = score.Scale{Min: 1, Max: 5}
-	seven  = score.Scale{Min: 1, Max: 7}
-	signed = score.Scale{Min: -3, Max: 3}
+	nps    = stats.Scale{Min: 0, Max: 10}
+	five   = stats.Scale{Min: 1, Max: 5}
+	seven  = stats.Scale{Min: 1, Max: 7}
+	signed = stats.Scale{Min: -3, Max: 3}
 	nan    = math.NaN()
 )
 
@@ -19,9 +19,9 @@ var (
 const z95 = 1.959963985
 
 // mustTally builds a tally from String's "score:count" form.
-func mustTally(tb testing.TB, s score.Scale, text string) score.Tally {
+func mustTally(tb testing.TB, s stats.Scale, text string) stats.Tally {
 	tb.Helper()
-	t, err := score.ParseTally(s, text)
+	t, err := stats.ParseTally(s, text)
 	if err != nil {
 		tb.Fatalf("ParseTally(%v, %q): %v", s, text, err)
 	}
@@ -30,9 +30,9 @@ func mustTally(tb testing.TB, s score.Scale, text string) score.Tally {
 
 // tallyOf builds a tally from explicit counts (for counts that are awkward
 // to write as text, like 4e18).
-func tallyOf(tb testing.TB, s score.Scale, pairs ...int64) score.Tally {
+func tallyOf(tb testing.TB, s stats.Scale, pairs ...int64) stats.Tally {
 	tb.Helper()
-	t := score.NewTally(s)
+	t := stats.NewTally(s)
 	for i := 0; i < len(pairs); i += 2 {
 		if err := t.Add(int(pairs[i]), pairs[i+1]); err != nil {
 			tb.Fatalf("Add(%d, %d): %v", pairs[i], pairs[i+1], err)

@@ -1,4 +1,4 @@
-package objectives_test
+package scorecard_test
 
 import (
 	"reflect"
@@ -8,9 +8,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
-	"github.com/touchstone-dev/touchstone/internal/evaluate"
+	"github.com/touchstone-dev/touchstone/internal/scorecard/verdict"
 	"github.com/touchstone-dev/touchstone/internal/fixtures"
-	"github.com/touchstone-dev/touchstone/internal/objectives"
+	"github.com/touchstone-dev/touchstone/internal/scorecard"
 )
 
 func TestQuantityFloatIsTheExactDecimal(t *testing.T) {
@@ -23,7 +23,7 @@ func TestQuantityFloatIsTheExactDecimal(t *testing.T) {
 		"-0.25": -0.25,
 		"0":     0,
 	} {
-		if got := objectives.QuantityFloat(resource.MustParse(in)); got != want {
+		if got := scorecard.QuantityFloat(resource.MustParse(in)); got != want {
 			t.Errorf("QuantityFloat(%s) = %v, want %v", in, got, want)
 		}
 	}
@@ -36,39 +36,39 @@ func TestBounds(t *testing.T) {
 		"0.5..2": "0.5 .. 2",
 		"..":     "any value",
 	} {
-		if got := objectives.Bounds(fixtures.Target(in)).String(); got != want {
+		if got := scorecard.Bounds(fixtures.Target(in)).String(); got != want {
 			t.Errorf("Bounds(%s) = %s, want %s", in, got, want)
 		}
 	}
 	// The reason for QuantityFloat: a ratio of exactly 0.6 meets "at most 0.6".
-	if !objectives.Bounds(fixtures.Target("..0.6")).Contains(0.6) {
+	if !scorecard.Bounds(fixtures.Target("..0.6")).Contains(0.6) {
 		t.Error("0.6 is outside the target <= 0.6")
 	}
-	if objectives.Bounds(fixtures.Target("0.6..")).Contains(0.5999) {
+	if scorecard.Bounds(fixtures.Target("0.6..")).Contains(0.5999) {
 		t.Error("0.5999 is inside the target >= 0.6")
 	}
 }
 
 func TestThresholds(t *testing.T) {
-	if got, want := objectives.Thresholds(&cxv1alpha1.ScorecardSpec{}), (evaluate.Thresholds{Pass: 90, Warning: 75}); got != want {
+	if got, want := scorecard.Thresholds(&cxv1alpha1.ScorecardSpec{}), (verdict.Thresholds{Pass: 90, Warning: 75}); got != want {
 		t.Errorf("defaults: %+v, want %+v", got, want)
 	}
 	spec := &cxv1alpha1.ScorecardSpec{Thresholds: &cxv1alpha1.Thresholds{Pass: *fixtures.Quantity("92.5"), Warning: *fixtures.Quantity("60")}}
-	if got, want := objectives.Thresholds(spec), (evaluate.Thresholds{Pass: 92.5, Warning: 60}); got != want {
+	if got, want := scorecard.Thresholds(spec), (verdict.Thresholds{Pass: 92.5, Warning: 60}); got != want {
 		t.Errorf("set: %+v, want %+v", got, want)
 	}
 }
 
 func TestInputHasTheSpecButNoValue(t *testing.T) {
 	w := fixtures.Target("70..")
-	in := objectives.Input(cxv1alpha1.Objective{Name: "csat", Target: fixtures.Target("80.."), Warning: &w, Key: true})
+	in := scorecard.Input(cxv1alpha1.Objective{Name: "csat", Target: fixtures.Target("80.."), Warning: &w, Key: true})
 	if in.Name != "csat" || in.Weight != 1 || !in.Key || in.HasValue {
 		t.Errorf("input %+v: want csat, weight 1 (the default), key, no value", in)
 	}
 	if in.Target.String() != ">= 80" || in.Warning == nil || in.Warning.String() != ">= 70" {
 		t.Errorf("target %s, warning %v: want >= 80 and >= 70", in.Target, in.Warning)
 	}
-	if in := objectives.Input(cxv1alpha1.Objective{Name: "backlog", Target: fixtures.Target("..15"), Weight: 4}); in.Weight != 4 || in.Warning != nil {
+	if in := scorecard.Input(cxv1alpha1.Objective{Name: "backlog", Target: fixtures.Target("..15"), Weight: 4}); in.Weight != 4 || in.Warning != nil {
 		t.Errorf("input %+v: want weight 4 and no warning band", in)
 	}
 }
@@ -85,8 +85,8 @@ func TestSetValue(t *testing.T) {
 		{reason: `survey "csat" has not been evaluated yet`, wantReason: `survey "csat" has not been evaluated yet`},
 		{text: "n/a", wantReason: `the source published "n/a", which is not a number`},
 	} {
-		in := evaluate.Objective{Name: "o"}
-		objectives.SetValue(&in, tc.text, tc.reason)
+		in := verdict.Objective{Name: "o"}
+		scorecard.SetValue(&in, tc.text, tc.reason)
 		if in.HasValue != tc.hasValue || in.Value != tc.value || in.NoDataReason != tc.wantReason {
 			t.Errorf("SetValue(%q, %q) = %v/%v/%q, want %v/%v/%q", tc.text, tc.reason,
 				in.Value, in.HasValue, in.NoDataReason, tc.value, tc.hasValue, tc.wantReason)
@@ -141,7 +141,7 @@ func TestSurveyValue(t *testing.T) {
 		{"an empty value", survey(metav1.ConditionTrue, func(st *cxv1alpha1.SurveyStatus) { st.Mean = "" }), cxv1alpha1.SurveyValueMean,
 			"", `survey "csat" publishes no Mean`},
 	} {
-		text, why := objectives.SurveyValue(tc.svy, tc.value)
+		text, why := scorecard.SurveyValue(tc.svy, tc.value)
 		if text != tc.text || why != tc.why {
 			t.Errorf("%s: got %q, %q; want %q, %q", tc.name, text, why, tc.text, tc.why)
 		}
@@ -161,7 +161,7 @@ func TestTouchpointValue(t *testing.T) {
 		"first_response_seconds": {"", `touchpoint "helpdesk" metric first_response_seconds has no value yet`},
 		"csat":                   {"", `touchpoint "helpdesk" has no metric csat (yet)`},
 	} {
-		text, why := objectives.TouchpointValue(tp, metric)
+		text, why := scorecard.TouchpointValue(tp, metric)
 		if [2]string{text, why} != want {
 			t.Errorf("%s: got %q, %q; want %q", metric, text, why, want)
 		}
@@ -170,11 +170,11 @@ func TestTouchpointValue(t *testing.T) {
 
 func TestScorecardValue(t *testing.T) {
 	sc := &cxv1alpha1.Scorecard{ObjectMeta: metav1.ObjectMeta{Name: "stage"}}
-	if text, why := objectives.ScorecardValue(sc); text != "" || why != `scorecard "stage" has no score yet` {
+	if text, why := scorecard.ScorecardValue(sc); text != "" || why != `scorecard "stage" has no score yet` {
 		t.Errorf("unscored card: %q, %q", text, why)
 	}
 	sc.Status.Score = "58.33"
-	if text, why := objectives.ScorecardValue(sc); text != "58.33" || why != "" {
+	if text, why := scorecard.ScorecardValue(sc); text != "58.33" || why != "" {
 		t.Errorf("scored card: %q, %q", text, why)
 	}
 }
@@ -192,12 +192,12 @@ func TestSourceNotFoundAndCycleReason(t *testing.T) {
 			`scorecard "purchase-experience" (objective purchase)`, `scorecard "purchase-experience" does not exist`},
 		{cxv1alpha1.Objective{Name: "nothing"}, "", ""},
 	} {
-		missing, why := objectives.SourceNotFound(tc.o)
+		missing, why := scorecard.SourceNotFound(tc.o)
 		if missing != tc.missing || why != tc.why {
 			t.Errorf("%s: got %q, %q; want %q, %q", tc.o.Name, missing, why, tc.missing, tc.why)
 		}
 	}
-	if got := objectives.CycleReason([]string{"journey", "stage", "journey"}); got != "reference cycle: journey -> stage -> journey" {
+	if got := scorecard.CycleReason([]string{"journey", "stage", "journey"}); got != "reference cycle: journey -> stage -> journey" {
 		t.Errorf("CycleReason: %q", got)
 	}
 }
@@ -207,7 +207,7 @@ func TestSourceNotFoundAndCycleReason(t *testing.T) {
 // passes; backlog (weight 1, <= 15, warning <= 25) reads 20 and warns;
 // first-response (weight 2, <= 7200) has no data. Earned 3 + 0.5 + 0 = 3.5
 // of 6: score 58.33, below 75: Fail.
-func workedCard() (*cxv1alpha1.ScorecardSpec, []evaluate.Objective, evaluate.CardResult) {
+func workedCard() (*cxv1alpha1.ScorecardSpec, []verdict.Objective, verdict.CardResult) {
 	csatWarning, backlogWarning := fixtures.Target("70.."), fixtures.Target("..25")
 	spec := &cxv1alpha1.ScorecardSpec{Objectives: []cxv1alpha1.Objective{
 		{Name: "csat", Weight: 3, Key: true, Target: fixtures.Target("80.."), Warning: &csatWarning},
@@ -215,15 +215,15 @@ func workedCard() (*cxv1alpha1.ScorecardSpec, []evaluate.Objective, evaluate.Car
 		{Name: "first-response", Weight: 2, Target: fixtures.Target("..7200")},
 	}}
 	values := [][2]string{{"85", ""}, {"20", ""}, {"", `touchpoint "helpdesk" metric first_response_seconds has no value yet`}}
-	var inputs []evaluate.Objective
+	var inputs []verdict.Objective
 	for i, o := range spec.Objectives {
-		in := objectives.Input(o)
-		objectives.SetValue(&in, values[i][0], values[i][1])
+		in := scorecard.Input(o)
+		scorecard.SetValue(&in, values[i][0], values[i][1])
 		inputs = append(inputs, in)
 	}
 	// A stale number next to no data must not be shown.
 	inputs[2].Value = 9000
-	return spec, inputs, evaluate.Evaluate(inputs, objectives.Thresholds(spec))
+	return spec, inputs, verdict.JudgeCard(inputs, scorecard.Thresholds(spec))
 }
 
 func TestStatuses(t *testing.T) {
@@ -236,7 +236,7 @@ func TestStatuses(t *testing.T) {
 		{Name: "first-response", Target: "<= 7200", Result: cxv1alpha1.ObjectiveNoData,
 			Score: "0", Weight: 2, Reason: `touchpoint "helpdesk" metric first_response_seconds has no value yet`},
 	}
-	if got := objectives.Statuses(inputs, card); !reflect.DeepEqual(got, want) {
+	if got := scorecard.Statuses(inputs, card); !reflect.DeepEqual(got, want) {
 		t.Errorf("Statuses:\n got %+v\nwant %+v", got, want)
 	}
 }
@@ -252,12 +252,12 @@ func TestReady(t *testing.T) {
 	}
 
 	// Objectives without data are data: Ready stays True and counts them.
-	check("evaluated", objectives.Ready(spec, card, nil, nil), metav1.ConditionTrue, cxv1alpha1.ReasonObjectivesEvaluated,
+	check("evaluated", scorecard.Ready(spec, card, nil, nil), metav1.ConditionTrue, cxv1alpha1.ReasonObjectivesEvaluated,
 		"3 objectives evaluated: score 58.33, result Fail (score 58.33 is below the warning threshold 75); "+
 			"1 of 3 objectives have no data and score 0: first-response")
 
 	missing := []string{`touchpoint "helpdesk" (objective first-response)`}
-	check("missing source", objectives.Ready(spec, card, nil, missing), metav1.ConditionFalse, cxv1alpha1.ReasonSourceNotFound,
+	check("missing source", scorecard.Ready(spec, card, nil, missing), metav1.ConditionFalse, cxv1alpha1.ReasonSourceNotFound,
 		`missing sources, whose objectives have no data: touchpoint "helpdesk" (objective first-response)`)
 
 	// A cycle wins over a missing source, and each path is named once, by
@@ -267,7 +267,7 @@ func TestReady(t *testing.T) {
 		"backlog":        {"journey", "stage", "journey"},
 		"csat":           {"journey", "checkout", "stage", "journey"},
 	}
-	check("cycle", objectives.Ready(spec, card, cycles, missing), metav1.ConditionFalse, cxv1alpha1.ReasonReferenceCycle,
+	check("cycle", scorecard.Ready(spec, card, cycles, missing), metav1.ConditionFalse, cxv1alpha1.ReasonReferenceCycle,
 		"scorecards refer to each other in a cycle, so those objectives have no data: "+
 			"journey -> checkout -> stage -> journey (objective csat); journey -> stage -> journey (objective backlog)")
 }

@@ -5,7 +5,7 @@
 // status and the Ready condition. It reads API types but talks to no
 // server, so the Scorecard controller only fetches the sources and writes
 // what this package computes.
-package objectives
+package scorecard
 
 import (
 	"fmt"
@@ -17,7 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
-	"github.com/touchstone-dev/touchstone/internal/evaluate"
+	"github.com/touchstone-dev/touchstone/internal/scorecard/verdict"
 )
 
 // QuantityFloat is a Quantity as the nearest float64 of its decimal
@@ -34,8 +34,8 @@ func QuantityFloat(q resource.Quantity) float64 {
 
 // Bounds converts an API target into evaluate bounds; an unset side stays
 // open.
-func Bounds(t cxv1alpha1.Target) evaluate.Bounds {
-	var b evaluate.Bounds
+func Bounds(t cxv1alpha1.Target) verdict.Bounds {
+	var b verdict.Bounds
 	if t.Min != nil {
 		v := QuantityFloat(*t.Min)
 		b.Min = &v
@@ -51,18 +51,18 @@ func Bounds(t cxv1alpha1.Target) evaluate.Bounds {
 // API defaults when the spec leaves them out. Unlike
 // ScorecardSpec.PassAndWarning it reads the exact decimal (QuantityFloat),
 // so that a score equal to a threshold meets it.
-func Thresholds(spec *cxv1alpha1.ScorecardSpec) evaluate.Thresholds {
+func Thresholds(spec *cxv1alpha1.ScorecardSpec) verdict.Thresholds {
 	if spec.Thresholds == nil {
-		return evaluate.Thresholds{Pass: cxv1alpha1.DefaultThresholdPass, Warning: cxv1alpha1.DefaultThresholdWarning}
+		return verdict.Thresholds{Pass: cxv1alpha1.DefaultThresholdPass, Warning: cxv1alpha1.DefaultThresholdWarning}
 	}
-	return evaluate.Thresholds{Pass: QuantityFloat(spec.Thresholds.Pass), Warning: QuantityFloat(spec.Thresholds.Warning)}
+	return verdict.Thresholds{Pass: QuantityFloat(spec.Thresholds.Pass), Warning: QuantityFloat(spec.Thresholds.Warning)}
 }
 
 // Input is an objective ready for evaluation but for its value: name,
 // bounds, weight and key flag. SetValue completes it once the source has
 // been read.
-func Input(o cxv1alpha1.Objective) evaluate.Objective {
-	in := evaluate.Objective{
+func Input(o cxv1alpha1.Objective) verdict.Objective {
+	in := verdict.Objective{
 		Name:   o.Name,
 		Target: Bounds(o.Target),
 		Weight: o.WeightOrDefault(),
@@ -78,7 +78,7 @@ func Input(o cxv1alpha1.Objective) evaluate.Objective {
 // SetValue gives an input the value its source published as display
 // text. Empty text means no value, for noDataReason; text that is not a
 // number means no value either, and says so, rather than reading as 0.
-func SetValue(in *evaluate.Objective, text, noDataReason string) {
+func SetValue(in *verdict.Objective, text, noDataReason string) {
 	in.NoDataReason = noDataReason
 	if text == "" {
 		return
@@ -197,7 +197,7 @@ func SourceNotFound(o cxv1alpha1.Objective) (missing, noDataReason string) {
 // Statuses renders the evaluation for status.objectives, one entry per
 // input, in order. An objective without data shows no value, so that a
 // stale or unparsable number never appears next to NoData.
-func Statuses(inputs []evaluate.Objective, card evaluate.CardResult) []cxv1alpha1.ObjectiveStatus {
+func Statuses(inputs []verdict.Objective, card verdict.CardResult) []cxv1alpha1.ObjectiveStatus {
 	out := make([]cxv1alpha1.ObjectiveStatus, 0, len(card.Objectives))
 	for i, o := range card.Objectives {
 		in := inputs[i]
@@ -205,7 +205,7 @@ func Statuses(inputs []evaluate.Objective, card evaluate.CardResult) []cxv1alpha
 			Name:   o.Name,
 			Target: in.Target.String(),
 			Result: cxv1alpha1.ObjectiveResult(o.Result),
-			Score:  evaluate.FormatScore(o.Earned),
+			Score:  verdict.FormatScore(o.Earned),
 			Weight: o.Weight,
 			Key:    o.Key,
 			Reason: o.Reason,
@@ -213,8 +213,8 @@ func Statuses(inputs []evaluate.Objective, card evaluate.CardResult) []cxv1alpha
 		if in.Warning != nil {
 			s.Warning = in.Warning.String()
 		}
-		if o.Result != evaluate.NoData {
-			s.Value = evaluate.FormatNumber(in.Value)
+		if o.Result != verdict.NoData {
+			s.Value = verdict.FormatNumber(in.Value)
 		}
 		out = append(out, s)
 	}
@@ -226,7 +226,7 @@ func Statuses(inputs []evaluate.Objective, card evaluate.CardResult) []cxv1alpha
 // cycle (each path named once, by the first objective on it) or a missing
 // source, True otherwise. Objectives without data are counted in the
 // message: they are data, not a failure to reconcile.
-func Ready(spec *cxv1alpha1.ScorecardSpec, card evaluate.CardResult, cycles map[string][]string, missing []string) metav1.Condition {
+func Ready(spec *cxv1alpha1.ScorecardSpec, card verdict.CardResult, cycles map[string][]string, missing []string) metav1.Condition {
 	c := metav1.Condition{Type: cxv1alpha1.ConditionReady}
 	switch {
 	case len(cycles) > 0:
@@ -251,7 +251,7 @@ func Ready(spec *cxv1alpha1.ScorecardSpec, card evaluate.CardResult, cycles map[
 	default:
 		c.Status, c.Reason = metav1.ConditionTrue, cxv1alpha1.ReasonObjectivesEvaluated
 		c.Message = fmt.Sprintf("%d objectives evaluated: score %s, result %s (%s)",
-			len(card.Objectives), evaluate.FormatScore(card.Score), card.Result, card.Reason)
+			len(card.Objectives), verdict.FormatScore(card.Score), card.Result, card.Reason)
 		if n := len(card.NoData); n > 0 {
 			c.Message += fmt.Sprintf("; %d of %d objectives have no data and score 0: %s",
 				n, len(card.Objectives), strings.Join(card.NoData, ", "))
