@@ -20,6 +20,7 @@ import (
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/controllers"
 	"github.com/touchstone-dev/touchstone/internal/fixtures"
+	"github.com/touchstone-dev/touchstone/internal/receive"
 )
 
 // testScorecardOptions adapts the scorecard defaults for the tests: a
@@ -161,7 +162,7 @@ func postSCResponses(t *testing.T, g Gomega, svy *cxv1alpha1.Survey, prefix stri
 			fmt.Fprintf(&b, `{"id":"%s-%d","score":%d}`, prefix, i, s)
 		}
 		b.WriteString(`]}`)
-		req, err := http.NewRequest(http.MethodPost, receiverURL+controllers.ReceiverPath(svy.Namespace, svy.Name), strings.NewReader(b.String()))
+		req, err := http.NewRequest(http.MethodPost, receiverURL+receive.PathOf(svy.Namespace, svy.Name), strings.NewReader(b.String()))
 		g.Expect(err).NotTo(HaveOccurred())
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+scToken)

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/touchstone-dev/touchstone/internal/secrets"
 )
 
 // Options configure the controllers and the runnables they share the
@@ -15,6 +17,10 @@ type Options struct {
 	// looks again. Secrets are read one by one, never watched (least
 	// privilege), so a Secret created later is noticed within this delay.
 	SecretRecheckInterval time.Duration
+	// SecretCacheTTL is how long a Secret read is reused, by collectors,
+	// the receiver and the controllers alike (one resolver, one cache): a
+	// rotated Secret is used within this delay.
+	SecretCacheTTL time.Duration
 
 	// Collectors configure the Touchpoint collector scheduler.
 	Collectors CollectorOptions
@@ -28,6 +34,7 @@ type Options struct {
 func DefaultOptions() Options {
 	return Options{
 		SecretRecheckInterval: 30 * time.Second,
+		SecretCacheTTL:        secrets.DefaultTTL,
 		Collectors:            DefaultCollectorOptions(),
 		Receiver:              DefaultReceiverOptions(),
 		Scorecards:            DefaultScorecardOptions(),
@@ -39,6 +46,9 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	*o = DefaultOptions()
 	fs.DurationVar(&o.SecretRecheckInterval, "secret-recheck-interval", o.SecretRecheckInterval,
 		"How often an object whose Secret is missing checks again (Secrets are not watched).")
+	fs.DurationVar(&o.SecretCacheTTL, "secret-cache-ttl", o.SecretCacheTTL,
+		"How long a Secret read is reused by collectors, the receiver and the controllers (a rotated Secret is used within this delay; the receiver reads again at once after a failed authentication).")
+	fs.DurationVar(&o.SecretCacheTTL, "collector-credential-ttl", o.SecretCacheTTL, "Deprecated: use --secret-cache-ttl.")
 	o.Collectors.bindFlags(fs)
 	o.Receiver.bindFlags(fs)
 	o.Scorecards.bindFlags(fs)
@@ -48,10 +58,11 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 // manager. main and the tests share it, so that the tests run the wiring
 // that ships.
 func Setup(mgr ctrl.Manager, o Options) error {
-	if err := setupTouchpoints(mgr, o); err != nil {
+	resolver := secrets.NewResolver(mgr.GetAPIReader(), o.SecretCacheTTL)
+	if err := setupTouchpoints(mgr, o, resolver); err != nil {
 		return err
 	}
-	if err := setupSurveys(mgr, o); err != nil {
+	if err := setupSurveys(mgr, o, resolver); err != nil {
 		return err
 	}
 	return setupScorecards(mgr, o)

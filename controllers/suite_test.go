@@ -86,6 +86,9 @@ func zapLevel() zapcore.Level {
 func testOptions() controllers.Options {
 	o := controllers.DefaultOptions()
 	o.SecretRecheckInterval = time.Second
+	// Secret reads are reused for one second instead of 30, so that a
+	// Secret created or fixed by a test is seen at once.
+	o.SecretCacheTTL = time.Second
 	o.Collectors = testCollectorOptions(o.Collectors)
 	o.Receiver = testReceiverOptions(o.Receiver)
 	o.Scorecards = testScorecardOptions(o.Scorecards)

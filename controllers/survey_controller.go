@@ -7,7 +7,6 @@ import (
 	"net"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -24,6 +23,7 @@ import (
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/internal/metrics"
 	"github.com/touchstone-dev/touchstone/internal/receive"
+	"github.com/touchstone-dev/touchstone/internal/secrets"
 	"github.com/touchstone-dev/touchstone/internal/stats"
 	"github.com/touchstone-dev/touchstone/internal/survey"
 )
@@ -79,10 +79,10 @@ func (o *ReceiverOptions) bindFlags(fs *flag.FlagSet) {
 }
 
 // setupSurveys registers the Survey controller and the receiver.
-func setupSurveys(mgr ctrl.Manager, o Options) error {
+func setupSurveys(mgr ctrl.Manager, o Options, resolver *secrets.Resolver) error {
 	if err := (&SurveyReconciler{
 		Client:                mgr.GetClient(),
-		APIReader:             mgr.GetAPIReader(),
+		Secrets:               resolver,
 		SecretRecheckInterval: o.SecretRecheckInterval,
 		StatusInterval:        o.Receiver.StatusInterval,
 	}).SetupWithManager(mgr); err != nil {
@@ -99,7 +99,7 @@ func setupSurveys(mgr ctrl.Manager, o Options) error {
 		Addr:          o.Receiver.BindAddress,
 		Listener:      o.Receiver.Listener,
 		Surveys:       mgr.GetClient(),
-		Secrets:       mgr.GetAPIReader(),
+		Secrets:       resolver,
 		Store:         store,
 		MaxBodyBytes:  o.Receiver.MaxBodyBytes,
 		MaxBatch:      o.Receiver.MaxBatch,
@@ -121,8 +121,8 @@ const (
 // status, and the cx_survey_* gauges.
 type SurveyReconciler struct {
 	client.Client
-	// APIReader reads Secrets, which the manager's cache does not hold.
-	APIReader client.Reader
+	// Secrets resolves the receiver Secrets the Survey names.
+	Secrets *secrets.Resolver
 	// SecretRecheckInterval is how often a missing Secret is looked for.
 	SecretRecheckInterval time.Duration
 	// StatusInterval is the least time between status updates caused by
@@ -163,7 +163,7 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	orig := svy.DeepCopy()
 	st := &svy.Status
 	st.ObservedGeneration = svy.Generation
-	st.ReceiverPath = ReceiverPath(svy.Namespace, svy.Name)
+	st.ReceiverPath = receive.PathOf(svy.Namespace, svy.Name)
 
 	refsOK, reason, message, err := r.checkReferences(ctx, &svy)
 	if err != nil {
@@ -271,34 +271,14 @@ func (r *SurveyReconciler) checkReferences(ctx context.Context, svy *cxv1alpha1.
 		if ref.ref == nil {
 			continue
 		}
-		ok, reason, msg, err := checkSecretKey(ctx, r.APIReader, svy.Namespace, ref.field, *ref.ref)
-		if err != nil || !ok {
-			return false, reason, msg, err
+		if err := r.Secrets.Check(ctx, svy.Namespace, ref.field, *ref.ref); err != nil {
+			if err.Retryable() {
+				return false, "", "", err
+			}
+			return false, err.Reason, err.Message, nil
 		}
 	}
 	return true, "", "", nil
-}
-
-// checkSecretKey reports whether a Secret key exists and is not empty.
-func checkSecretKey(ctx context.Context, c client.Reader, namespace, field string, ref cxv1alpha1.SecretKeyRef) (bool, string, string, error) {
-	var secret corev1.Secret
-	err := c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: ref.Name}, &secret)
-	if apierrors.IsNotFound(err) {
-		return false, cxv1alpha1.ReasonSecretNotFound, fmt.Sprintf("secret %q named in %s does not exist", ref.Name, field), nil
-	}
-	if err != nil {
-		return false, "", "", err
-	}
-	if len(secret.Data[ref.Key]) == 0 {
-		return false, cxv1alpha1.ReasonSecretKeyNotFound,
-			fmt.Sprintf("secret %q named in %s has no key %q, or it is empty", ref.Name, field, ref.Key), nil
-	}
-	return true, "", "", nil
-}
-
-// ReceiverPath is the receiver path where responses for a Survey are posted.
-func ReceiverPath(namespace, name string) string {
-	return fmt.Sprintf("/api/v1/namespaces/%s/surveys/%s/responses", namespace, name)
 }
 
 // SetupWithManager registers the controller: Surveys, their tallies, and

@@ -44,7 +44,7 @@ func testReceiverOptions(o controllers.ReceiverOptions) controllers.ReceiverOpti
 // returns the status code and the decoded JSON answer.
 func post(t *testing.T, ns, survey, token, body string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, receiverURL+controllers.ReceiverPath(ns, survey), strings.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, receiverURL+receive.PathOf(ns, survey), strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,7 +346,7 @@ func TestReceiverRejectsBadInput(t *testing.T) {
 	}
 
 	// Wrong content type.
-	req, _ := http.NewRequest(http.MethodPost, receiverURL+controllers.ReceiverPath(ns, "nps"), strings.NewReader(`{"id":"1","score":9}`))
+	req, _ := http.NewRequest(http.MethodPost, receiverURL+receive.PathOf(ns, "nps"), strings.NewReader(`{"id":"1","score":9}`))
 	req.Header.Set("Content-Type", "text/plain")
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
@@ -385,7 +385,7 @@ func TestReceiverAcceptsHMACSignatures(t *testing.T) {
 	send := func(body string, ts time.Time, key, signedBody string) int {
 		stamp := strconv.FormatInt(ts.Unix(), 10)
 		sig := fmt.Sprintf("sha256=%x", receive.Sign([]byte(key), stamp, []byte(signedBody)))
-		req, _ := http.NewRequest(http.MethodPost, receiverURL+controllers.ReceiverPath(ns, "rating"), bytes.NewReader([]byte(body)))
+		req, _ := http.NewRequest(http.MethodPost, receiverURL+receive.PathOf(ns, "rating"), bytes.NewReader([]byte(body)))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set(receive.HeaderTimestamp, stamp)
 		req.Header.Set(receive.HeaderSignature, sig)

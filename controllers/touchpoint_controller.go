@@ -26,6 +26,7 @@ import (
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/internal/collect"
 	"github.com/touchstone-dev/touchstone/internal/metrics"
+	"github.com/touchstone-dev/touchstone/internal/secrets"
 )
 
 // CollectorOptions configure the collector scheduler and the Touchpoint
@@ -38,9 +39,6 @@ type CollectorOptions struct {
 	MaxRunsPerSource int
 	// MaxResponseBytes bounds the body of a source's answer.
 	MaxResponseBytes int64
-	// CredentialTTL is how long a Secret read for a collector is reused: a
-	// rotated Secret is used within this delay.
-	CredentialTTL time.Duration
 	// StaleAfterFailures is how many failed runs in a row make a metric
 	// lose its last value.
 	StaleAfterFailures int
@@ -55,7 +53,6 @@ func DefaultCollectorOptions() CollectorOptions {
 		Workers:              collect.DefaultWorkers,
 		MaxRunsPerSource:     collect.DefaultWorkers / 2,
 		MaxResponseBytes:     collect.DefaultMaxResponseBytes,
-		CredentialTTL:        collect.DefaultCredentialTTL,
 		StaleAfterFailures:   collect.DefaultStaleAfterFailures,
 		ConcurrentReconciles: 4,
 	}
@@ -67,8 +64,6 @@ func (o *CollectorOptions) bindFlags(fs *flag.FlagSet) {
 		"Most collector runs in flight against one source (scheme://host), so that a slow source never takes every worker.")
 	fs.Int64Var(&o.MaxResponseBytes, "collector-max-response-bytes", o.MaxResponseBytes,
 		"Largest response body a collector reads from its source.")
-	fs.DurationVar(&o.CredentialTTL, "collector-credential-ttl", o.CredentialTTL,
-		"How long a Secret read for a collector is reused (a rotated Secret is used within this delay).")
 	fs.IntVar(&o.StaleAfterFailures, "collector-stale-after-failures", o.StaleAfterFailures,
 		"Failed runs in a row after which a collected metric loses its last value.")
 	fs.IntVar(&o.ConcurrentReconciles, "touchpoint-concurrent-reconciles", o.ConcurrentReconciles,
@@ -77,7 +72,7 @@ func (o *CollectorOptions) bindFlags(fs *flag.FlagSet) {
 
 // setupTouchpoints registers the collector scheduler (a leader-only
 // runnable) and the Touchpoint controller it wakes.
-func setupTouchpoints(mgr ctrl.Manager, o Options) error {
+func setupTouchpoints(mgr ctrl.Manager, o Options, resolver *secrets.Resolver) error {
 	c := o.Collectors
 	wake := &wakeups{}
 	sched := collect.NewScheduler(collect.SchedulerOptions{
@@ -90,7 +85,7 @@ func setupTouchpoints(mgr ctrl.Manager, o Options) error {
 	}
 	return (&TouchpointReconciler{
 		Client:                mgr.GetClient(),
-		Env:                   collect.NewEnv(mgr.GetAPIReader(), collect.EnvOptions{CredentialTTL: c.CredentialTTL, MaxResponseBytes: c.MaxResponseBytes}),
+		Env:                   collect.NewEnv(resolver, collect.EnvOptions{MaxResponseBytes: c.MaxResponseBytes}),
 		Scheduler:             sched,
 		Recorder:              mgr.GetEventRecorder("touchstone-touchpoint"),
 		SecretRecheckInterval: o.SecretRecheckInterval,

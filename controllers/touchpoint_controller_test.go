@@ -29,11 +29,8 @@ import (
 	"github.com/touchstone-dev/touchstone/internal/testenv"
 )
 
-// testCollectorOptions adapts the collector defaults for the tests: Secret
-// reads are reused for one second instead of a minute, so that a Secret
-// created or fixed by a test is seen at once.
+// testCollectorOptions adapts the collector defaults for the tests.
 func testCollectorOptions(o controllers.CollectorOptions) controllers.CollectorOptions {
-	o.CredentialTTL = time.Second
 	return o
 }
 

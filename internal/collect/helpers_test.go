@@ -6,12 +6,15 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	"github.com/touchstone-dev/touchstone/internal/secrets"
 )
 
 const testNS = "shop"
@@ -29,14 +32,14 @@ func (c *countingReader) Get(ctx context.Context, key client.ObjectKey, obj clie
 
 // newTestEnv returns an Env whose Secrets are the given ones (name ->
 // key -> value) in testNS.
-func newTestEnv(t testing.TB, secrets map[string]map[string]string, o EnvOptions) (*Env, *countingReader, client.Client) {
+func newTestEnv(t testing.TB, secretData map[string]map[string]string, o EnvOptions) (*Env, *countingReader, client.Client) {
 	t.Helper()
 	scheme := runtime.NewScheme()
 	if err := corev1.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
 	}
 	var objs []client.Object
-	for name, data := range secrets {
+	for name, data := range secretData {
 		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: testNS, Name: name}, Data: map[string][]byte{}}
 		for k, v := range data {
 			s.Data[k] = []byte(v)
@@ -45,7 +48,7 @@ func newTestEnv(t testing.TB, secrets map[string]map[string]string, o EnvOptions
 	}
 	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).Build()
 	r := &countingReader{Reader: c}
-	return NewEnv(r, o), r, c
+	return NewEnv(secrets.NewResolver(r, time.Minute), o), r, c
 }
 
 // wantError checks that err is an *Error of the given kind whose message

@@ -52,7 +52,7 @@ func (r *HTTPRunner) Run(ctx context.Context) (float64, error) {
 		case h.Value != nil:
 			req.Header.Set(h.Name, *h.Value)
 		case h.ValueFrom != nil:
-			v, err := r.Env.Secrets.Value(ctx, r.Namespace, fmt.Sprintf("%s.headers[%d].valueFrom", r.Field, i), *h.ValueFrom)
+			v, err := r.Env.secret(ctx, r.Namespace, fmt.Sprintf("%s.headers[%d].valueFrom", r.Field, i), *h.ValueFrom)
 			if err != nil {
 				return 0, err
 			}

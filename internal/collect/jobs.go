@@ -105,7 +105,7 @@ func secretRefs(tp *cxv1alpha1.Touchpoint) []secretRef {
 // It reads through the Env's cache.
 func (e *Env) CheckSecrets(ctx context.Context, tp *cxv1alpha1.Touchpoint) *Error {
 	for _, r := range secretRefs(tp) {
-		if _, err := e.Secrets.Value(ctx, tp.Namespace, r.field, r.ref); err != nil {
+		if _, err := e.secret(ctx, tp.Namespace, r.field, r.ref); err != nil {
 			return AsError(err)
 		}
 	}

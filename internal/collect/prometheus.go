@@ -79,17 +79,17 @@ func (r *PrometheusRunner) authHeaders(ctx context.Context) (http.Header, error)
 	h := http.Header{}
 	switch {
 	case r.Source.BearerTokenSecretRef != nil:
-		tok, err := r.Env.Secrets.Value(ctx, r.Namespace, r.Field+".bearerTokenSecretRef", *r.Source.BearerTokenSecretRef)
+		tok, err := r.Env.secret(ctx, r.Namespace, r.Field+".bearerTokenSecretRef", *r.Source.BearerTokenSecretRef)
 		if err != nil {
 			return nil, err
 		}
 		h.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
 	case r.Source.BasicAuth != nil:
-		user, err := r.Env.Secrets.Value(ctx, r.Namespace, r.Field+".basicAuth.usernameSecretRef", r.Source.BasicAuth.UsernameSecretRef)
+		user, err := r.Env.secret(ctx, r.Namespace, r.Field+".basicAuth.usernameSecretRef", r.Source.BasicAuth.UsernameSecretRef)
 		if err != nil {
 			return nil, err
 		}
-		pass, err := r.Env.Secrets.Value(ctx, r.Namespace, r.Field+".basicAuth.passwordSecretRef", r.Source.BasicAuth.PasswordSecretRef)
+		pass, err := r.Env.secret(ctx, r.Namespace, r.Field+".basicAuth.passwordSecretRef", r.Source.BasicAuth.PasswordSecretRef)
 		if err != nil {
 			return nil, err
 		}

@@ -13,9 +13,8 @@ import (
 	"sync"
 	"time"
 
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
+	"github.com/touchstone-dev/touchstone/internal/secrets"
 )
 
 // DefaultMaxResponseBytes bounds the body of a source's answer.
@@ -23,8 +22,6 @@ const DefaultMaxResponseBytes = 1 << 20
 
 // EnvOptions configure an Env.
 type EnvOptions struct {
-	// CredentialTTL is how long a Secret read is reused (default 1m).
-	CredentialTTL time.Duration
 	// MaxResponseBytes bounds a response body (default 1 MiB).
 	MaxResponseBytes int64
 }
@@ -33,8 +30,8 @@ type EnvOptions struct {
 // certificate authority, so that connections to a source are reused by all
 // its collectors) and the response size cap.
 type Env struct {
-	// Secrets resolves Secret references.
-	Secrets *SecretCache
+	// Secrets resolves Secret references (the operator's one resolver).
+	Secrets *secrets.Resolver
 	// MaxResponseBytes bounds a response body.
 	MaxResponseBytes int64
 
@@ -42,17 +39,27 @@ type Env struct {
 	transports map[string]*http.Transport
 }
 
-// NewEnv returns an Env that reads Secrets with reader (the manager's API
-// reader).
-func NewEnv(reader client.Reader, o EnvOptions) *Env {
+// NewEnv returns an Env that reads Secrets through the resolver.
+func NewEnv(resolver *secrets.Resolver, o EnvOptions) *Env {
 	if o.MaxResponseBytes <= 0 {
 		o.MaxResponseBytes = DefaultMaxResponseBytes
 	}
 	return &Env{
-		Secrets:          NewSecretCache(reader, o.CredentialTTL),
+		Secrets:          resolver,
 		MaxResponseBytes: o.MaxResponseBytes,
 		transports:       map[string]*http.Transport{},
 	}
+}
+
+// secret reads one Secret value for a collector, as an *Error of kind
+// ErrSecret when it cannot.
+func (e *Env) secret(ctx context.Context, namespace, field string, ref cxv1alpha1.SecretKeyRef) ([]byte, error) {
+	v, err := e.Secrets.Value(ctx, namespace, field, ref)
+	var serr *secrets.Error
+	if errors.As(err, &serr) {
+		return nil, &Error{Kind: ErrSecret, Reason: serr.Reason, Message: truncate(serr.Message)}
+	}
+	return v, err
 }
 
 // maxTransports bounds the transports kept; beyond it (many rotations of
@@ -67,7 +74,7 @@ func (e *Env) roundTripper(ctx context.Context, namespace, field string, cfg *cx
 	if cfg != nil {
 		insecure = cfg.InsecureSkipVerify
 		if cfg.CASecretRef != nil {
-			v, err := e.Secrets.Value(ctx, namespace, field+".tls.caSecretRef", *cfg.CASecretRef)
+			v, err := e.secret(ctx, namespace, field+".tls.caSecretRef", *cfg.CASecretRef)
 			if err != nil {
 				return nil, err
 			}

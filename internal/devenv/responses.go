@@ -15,7 +15,6 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/touchstone-dev/touchstone/controllers"
 	"github.com/touchstone-dev/touchstone/internal/receive"
 )
 
@@ -113,7 +112,7 @@ func (r *Responder) Post(ctx context.Context, s SampleSurvey, n int) error {
 		batch[i] = r.pick(s)
 	}
 	body, _ := json.Marshal(map[string]any{"responses": batch})
-	url := r.ReceiverURL + controllers.ReceiverPath(r.Namespace, s.Name)
+	url := r.ReceiverURL + receive.PathOf(r.Namespace, s.Name)
 	for attempt := 0; ; attempt++ {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")

@@ -6,19 +6,15 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
+	"github.com/touchstone-dev/touchstone/internal/secrets"
 )
 
 // Headers of HMAC-signed requests.
@@ -31,76 +27,49 @@ const (
 type credentials struct {
 	token   []byte // bearer token; nil when not configured
 	hmacKey []byte // HMAC key; nil when not configured
-	fetched time.Time
 }
 
-// credentialCache reads receiver Secrets one by one through an uncached
-// reader (the operator may only get Secrets, never list or watch them) and
-// keeps them for a short TTL so that each request does not cost a GET.
-type credentialCache struct {
-	reader client.Reader
-	ttl    time.Duration
-	now    func() time.Time
+// refreshAge is how old a Secret may be when it is read again after a
+// failed authentication: a rotated Secret is picked up at once, and a
+// stream of bad signatures costs at most one GET per second.
+const refreshAge = time.Second
 
-	mu      sync.Mutex
-	entries map[types.UID]credentials
-}
-
-func newCredentialCache(reader client.Reader, ttl time.Duration) *credentialCache {
-	return &credentialCache{reader: reader, ttl: ttl, now: time.Now, entries: map[types.UID]credentials{}}
-}
-
-// get returns the credentials of a Survey, from the cache when fresh. With
-// refresh, an entry older than a second is read again: used once after a
-// failed authentication, so a rotated Secret is picked up at once.
-func (c *credentialCache) get(ctx context.Context, svy *cxv1alpha1.Survey, refresh bool) (credentials, *Error) {
-	c.mu.Lock()
-	cached, ok := c.entries[svy.UID]
-	c.mu.Unlock()
-	age := c.now().Sub(cached.fetched)
-	if ok && age < c.ttl && (!refresh || age < time.Second) {
-		return cached, nil
+// credentialsOf resolves the Secrets a Survey names, through the
+// operator's shared resolver. With refresh, answers older than refreshAge
+// are read again.
+func credentialsOf(ctx context.Context, res *secrets.Resolver, svy *cxv1alpha1.Survey, refresh bool) (credentials, *Error) {
+	read := func(field string, ref cxv1alpha1.SecretKeyRef) ([]byte, *Error) {
+		var v []byte
+		var err error
+		if refresh {
+			v, err = res.Fresh(ctx, svy.Namespace, field, ref, refreshAge)
+		} else {
+			v, err = res.Value(ctx, svy.Namespace, field, ref)
+		}
+		var serr *secrets.Error
+		switch {
+		case err == nil:
+			return v, nil
+		case errors.As(err, &serr) && !serr.Retryable():
+			return nil, &Error{Status: http.StatusConflict, Reason: ReasonSurveyNotReady, Field: field,
+				Message: "the survey cannot authenticate senders: " + serr.Message}
+		default:
+			return nil, unavailable(err)
+		}
 	}
 	var creds credentials
 	var err *Error
 	if ref := svy.Spec.Receiver.BearerTokenSecretRef; ref != nil {
-		if creds.token, err = c.read(ctx, svy.Namespace, "spec.receiver.bearerTokenSecretRef", *ref); err != nil {
+		if creds.token, err = read("spec.receiver.bearerTokenSecretRef", *ref); err != nil {
 			return creds, err
 		}
 	}
 	if ref := svy.Spec.Receiver.HMACSecretRef; ref != nil {
-		if creds.hmacKey, err = c.read(ctx, svy.Namespace, "spec.receiver.hmacSecretRef", *ref); err != nil {
+		if creds.hmacKey, err = read("spec.receiver.hmacSecretRef", *ref); err != nil {
 			return creds, err
 		}
 	}
-	creds.fetched = c.now()
-	c.mu.Lock()
-	c.entries[svy.UID] = creds
-	c.mu.Unlock()
 	return creds, nil
-}
-
-// forget drops the cached credentials of a Survey.
-func (c *credentialCache) forget(uid types.UID) {
-	c.mu.Lock()
-	delete(c.entries, uid)
-	c.mu.Unlock()
-}
-
-func (c *credentialCache) read(ctx context.Context, namespace, field string, ref cxv1alpha1.SecretKeyRef) ([]byte, *Error) {
-	var s corev1.Secret
-	err := c.reader.Get(ctx, types.NamespacedName{Namespace: namespace, Name: ref.Name}, &s)
-	switch {
-	case apierrors.IsNotFound(err):
-		return nil, &Error{Status: http.StatusConflict, Reason: ReasonSurveyNotReady, Field: field,
-			Message: fmt.Sprintf("the survey cannot authenticate senders: secret %q does not exist", ref.Name)}
-	case err != nil:
-		return nil, unavailable(err)
-	case len(s.Data[ref.Key]) == 0:
-		return nil, &Error{Status: http.StatusConflict, Reason: ReasonSurveyNotReady, Field: field,
-			Message: fmt.Sprintf("the survey cannot authenticate senders: secret %q has no key %q", ref.Name, ref.Key)}
-	}
-	return s.Data[ref.Key], nil
 }
 
 // authenticate checks a request against a Survey's credentials: a bearer

@@ -86,7 +86,7 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 		defer func() { cancel(); <-done }()
 
 		ns, svy, token := newSurvey(b)
-		url := "http://" + ln.Addr().String() + controllers.ReceiverPath(ns, svy.Name)
+		url := "http://" + ln.Addr().String() + receive.PathOf(ns, svy.Name)
 		hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}
 		post := func(body string) (int, error) {
 			req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))

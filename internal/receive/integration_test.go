@@ -31,6 +31,7 @@ import (
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/controllers"
+	"github.com/touchstone-dev/touchstone/internal/receive"
 	"github.com/touchstone-dev/touchstone/internal/stats"
 	"github.com/touchstone-dev/touchstone/internal/testenv"
 )
@@ -346,7 +347,7 @@ func TestAcknowledgedResponsesSurviveAnOperatorRestart(t *testing.T) {
 	done := make(chan struct{})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	go func() { defer close(done); l.run(ctx, controllers.ReceiverPath(ns, svy.Name)) }()
+	go func() { defer close(done); l.run(ctx, receive.PathOf(ns, svy.Name)) }()
 
 	// Mid-stream, replace the operator by a new one on the same address.
 	g.Eventually(l.acked.Load).WithTimeout(time.Minute).Should(BeNumerically(">=", 80))
@@ -369,7 +370,7 @@ func TestAnAPIServerOutageNeverAcknowledgesUnstoredResponses(t *testing.T) {
 	done := make(chan struct{})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	go func() { defer close(done); l.run(ctx, controllers.ReceiverPath(ns, svy.Name)) }()
+	go func() { defer close(done); l.run(ctx, receive.PathOf(ns, svy.Name)) }()
 
 	g.Eventually(l.acked.Load).WithTimeout(time.Minute).Should(BeNumerically(">=", 60))
 	apiserver := env.ControlPlane.GetAPIServer()
@@ -408,7 +409,7 @@ func TestTwoReceiversCountEachResponseOnce(t *testing.T) {
 	l := &load{urls: []string{"http://" + a, "http://" + b}, token: token, senders: 16, batches: 20, size: 5, both: true}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	l.run(ctx, controllers.ReceiverPath(ns, svy.Name))
+	l.run(ctx, receive.PathOf(ns, svy.Name))
 	g.Expect(l.acked.Load()).To(Equal(int64(l.senders * l.batches)))
 	// The fire-and-forget copies may still be in flight: wait for the
 	// durable count to settle on the total, then check it is exact.

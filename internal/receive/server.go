@@ -23,11 +23,20 @@ import (
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/internal/metrics"
+	"github.com/touchstone-dev/touchstone/internal/secrets"
 	"github.com/touchstone-dev/touchstone/internal/stats"
 )
 
-// Path is the route of the receiver (Go 1.22 ServeMux pattern).
-const Path = "POST /api/v1/namespaces/{namespace}/surveys/{name}/responses"
+// PathOf is the path where responses for one Survey are posted:
+// /api/v1/namespaces/{namespace}/surveys/{name}/responses. The server's
+// route, the Survey's status.receiverPath, the demo and the tests all use
+// it, so that they never disagree.
+func PathOf(namespace, name string) string {
+	return "/api/v1/namespaces/" + namespace + "/surveys/" + name + "/responses"
+}
+
+// route is the receiver's ServeMux pattern: PathOf with wildcards.
+var route = "POST " + PathOf("{namespace}", "{name}")
 
 // Config configures a Server.
 type Config struct {
@@ -39,8 +48,9 @@ type Config struct {
 	Listener net.Listener
 	// Surveys reads Surveys, normally from the manager's cache.
 	Surveys client.Reader
-	// Secrets reads receiver Secrets, uncached (the API reader).
-	Secrets client.Reader
+	// Secrets resolves the receiver Secrets (the operator's shared
+	// resolver).
+	Secrets *secrets.Resolver
 	// Store makes responses durable.
 	Store Store
 	// MaxBodyBytes bounds a request body (413 beyond).
@@ -56,8 +66,6 @@ type Config struct {
 	MaxCommit int
 	// CommitTimeout bounds one durable write (503 beyond).
 	CommitTimeout time.Duration
-	// CredentialTTL is how long Secrets are cached.
-	CredentialTTL time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -70,14 +78,12 @@ const (
 	DefaultQueueLength   = 1024
 	DefaultMaxCommit     = 2000
 	DefaultCommitTimeout = 10 * time.Second
-	DefaultCredentialTTL = 30 * time.Second
 )
 
 // Server is the receiver. It runs on every replica (it is a manager
 // Runnable that does not need leader election).
 type Server struct {
 	cfg       Config
-	creds     *credentialCache
 	committer *groupCommitter
 	addr      chan net.Addr
 }
@@ -102,16 +108,12 @@ func NewServer(cfg Config) *Server {
 	if cfg.CommitTimeout <= 0 {
 		cfg.CommitTimeout = DefaultCommitTimeout
 	}
-	if cfg.CredentialTTL <= 0 {
-		cfg.CredentialTTL = DefaultCredentialTTL
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	return &Server{
-		cfg:   cfg,
-		creds: newCredentialCache(cfg.Secrets, cfg.CredentialTTL),
-		addr:  make(chan net.Addr, 1),
+		cfg:  cfg,
+		addr: make(chan net.Addr, 1),
 	}
 }
 
@@ -132,10 +134,10 @@ func (s *Server) Addr(ctx context.Context) (net.Addr, error) {
 // Handler is the receiver's HTTP handler.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc(Path, s.receive)
+	mux.HandleFunc(route, s.receive)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &Error{Status: http.StatusNotFound, Reason: "NotFound",
-			Message: "responses are posted to /api/v1/namespaces/{namespace}/surveys/{name}/responses"})
+			Message: "responses are posted to " + PathOf("{namespace}", "{name}")})
 	})
 	return mux
 }
@@ -245,12 +247,12 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, key types.Namesp
 			Message: "the survey is being deleted"}), 0, 0, 0
 	}
 
-	creds, aerr := s.creds.get(ctx, &svy, false)
+	creds, aerr := credentialsOf(ctx, s.cfg.Secrets, &svy, false)
 	if aerr == nil {
 		aerr = authenticate(r, body, creds, now, s.cfg.MaxSkew)
 		if aerr != nil && aerr.Status == http.StatusUnauthorized {
 			// The Secret may have been rotated: read it once more.
-			if creds, aerr = s.creds.get(ctx, &svy, true); aerr == nil {
+			if creds, aerr = credentialsOf(ctx, s.cfg.Secrets, &svy, true); aerr == nil {
 				aerr = authenticate(r, body, creds, now, s.cfg.MaxSkew)
 			}
 		}

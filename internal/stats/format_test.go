@@ -86,3 +86,65 @@ func containsDot(s string) bool {
 	}
 	return false
 }
+
+// TestFormatSignificant is the table Touchpoint values were checked
+// against before they shared this formatter.
+func TestFormatSignificant(t *testing.T) {
+	for _, tc := range []struct {
+		in   float64
+		want string
+	}{
+		{42.5, "42.5"},
+		{0, "0"},
+		{math.Copysign(0, -1), "0"},
+		{10000, "10000"},
+		{0.7, "0.7"},
+		{0.08, "0.08"},
+		{1.0 / 3, "0.333333"},
+		{2.0 / 3, "0.666667"},
+		{1234567.8, "1234570"},
+		{-17.25, "-17.25"},
+		{0.1 + 0.2, "0.3"},
+		{999999.5, "1000000"}, // carry into a new digit
+		{1e-9, "1e-09"},
+		{2.5e15, "2.5e+15"},
+		{math.NaN(), ""},
+		{math.Inf(1), ""},
+		{math.Inf(-1), ""},
+	} {
+		if got := stats.FormatSignificant(tc.in, 6); got != tc.want {
+			t.Errorf("FormatSignificant(%v, 6) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestFormatWhereTheOldFormattersDisagreed pins the cases on which the
+// three formatters Touchstone had before (Survey, Touchpoint, Scorecard)
+// gave different answers: strconv's half-to-even made 3.125 read "3.12"
+// for a Scorecard and "3.13" for a Survey, NaN read "NaN" in a Scorecard
+// and "" elsewhere.
+func TestFormatWhereTheOldFormattersDisagreed(t *testing.T) {
+	for _, tc := range []struct {
+		v           float64
+		two, four   string // Format(v, 2) and Format(v, 4): Survey and Scorecard precisions
+		significant string // FormatSignificant(v, 6): Touchpoint precision
+	}{
+		{3.125, "3.13", "3.125", "3.125"},
+		{-3.125, "-3.13", "-3.125", "-3.125"},
+		{0.00005, "0", "0.0001", "0.00005"},
+		{1e9, "1000000000", "1000000000", "1000000000"},
+		{math.NaN(), "", "", ""},
+		{math.Inf(1), "", "", ""},
+		{math.Inf(-1), "", "", ""},
+	} {
+		if got := stats.Format(tc.v, 2); got != tc.two {
+			t.Errorf("Format(%v, 2) = %q, want %q", tc.v, got, tc.two)
+		}
+		if got := stats.Format(tc.v, 4); got != tc.four {
+			t.Errorf("Format(%v, 4) = %q, want %q", tc.v, got, tc.four)
+		}
+		if got := stats.FormatSignificant(tc.v, 6); got != tc.significant {
+			t.Errorf("FormatSignificant(%v, 6) = %q, want %q", tc.v, got, tc.significant)
+		}
+	}
+}

@@ -26,6 +26,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/touchstone-dev/touchstone/internal/stats"
 )
 
 // Result is the verdict of an objective or of a whole card. A card is
@@ -166,7 +168,7 @@ func Judge(o Objective) ObjectiveResult {
 		r.Result = NoData
 		r.Reason = o.NoDataReason
 		if o.HasValue {
-			r.Reason = "the value " + FormatNumber(o.Value) + " is not a finite number"
+			r.Reason = "the value " + strconv.FormatFloat(o.Value, 'g', -1, 64) + " is not a finite number"
 		}
 		if r.Reason == "" {
 			r.Reason = "no value"
@@ -243,28 +245,19 @@ func JudgeCard(objectives []Objective, t Thresholds) CardResult {
 	return c
 }
 
+// Precisions of the shared formatter (stats.Format) for a card.
+const (
+	// ValueDecimals: values and bounds, at most 4 decimals.
+	ValueDecimals = 4
+	// ScoreDecimals: scores and earned weights, at most 2 decimals.
+	ScoreDecimals = 2
+)
+
 // FormatNumber renders a value for display with at most 4 decimals and no
-// trailing zeros: 0.6 -> "0.6", 7200 -> "7200", 2/3 -> "0.6667".
-func FormatNumber(v float64) string {
-	return format(v, 4)
-}
+// trailing zeros: 0.6 -> "0.6", 7200 -> "7200", 2/3 -> "0.6667"; "" when
+// undefined.
+func FormatNumber(v float64) string { return stats.Format(v, ValueDecimals) }
 
 // FormatScore renders a score or earned weight with at most 2 decimals:
-// 58.3333 -> "58.33", 90 -> "90", 1.5 -> "1.5".
-func FormatScore(v float64) string {
-	return format(v, 2)
-}
-
-func format(v float64, decimals int) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	}
-	s := strconv.FormatFloat(v, 'f', decimals, 64)
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	if s == "-0" {
-		s = "0"
-	}
-	return s
-}
+// 58.3333 -> "58.33", 90 -> "90", 1.5 -> "1.5"; "" when undefined.
+func FormatScore(v float64) string { return stats.Format(v, ScoreDecimals) }
