@@ -31,9 +31,9 @@ import (
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/internal/alerting"
-	"github.com/touchstone-dev/touchstone/internal/scorecard/verdict"
 	"github.com/touchstone-dev/touchstone/internal/metrics"
 	"github.com/touchstone-dev/touchstone/internal/scorecard"
+	"github.com/touchstone-dev/touchstone/internal/scorecard/verdict"
 )
 
 // ScorecardOptions configure the Scorecard controller.

@@ -17,8 +17,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
-	"github.com/touchstone-dev/touchstone/internal/scorecard/verdict"
 	"github.com/touchstone-dev/touchstone/internal/scorecard"
+	"github.com/touchstone-dev/touchstone/internal/scorecard/verdict"
 )
 
 // PrometheusRuleGVK is the prometheus-operator kind written for

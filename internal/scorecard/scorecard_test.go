@@ -8,9 +8,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
-	"github.com/touchstone-dev/touchstone/internal/scorecard/verdict"
 	"github.com/touchstone-dev/touchstone/internal/fixtures"
 	"github.com/touchstone-dev/touchstone/internal/scorecard"
+	"github.com/touchstone-dev/touchstone/internal/scorecard/verdict"
 )
 
 func TestQuantityFloatIsTheExactDecimal(t *testing.T) {
