@@ -5,16 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"sync"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -58,10 +55,13 @@ func (o *ScorecardOptions) bindFlags(fs *flag.FlagSet) {
 // setupScorecards registers the Scorecard controller and what it needs.
 func setupScorecards(mgr ctrl.Manager, o Options) error {
 	return (&ScorecardReconciler{
-		Client:                  mgr.GetClient(),
-		RESTMapper:              mgr.GetRESTMapper(),
-		Recorder:                mgr.GetEventRecorder("touchstone-scorecard"),
-		AlertingRecheckInterval: o.Scorecards.AlertingRecheckInterval,
+		Client:   mgr.GetClient(),
+		Recorder: mgr.GetEventRecorder("touchstone-scorecard"),
+		rules: &ruleWriter{
+			client:  mgr.GetClient(),
+			mapper:  mgr.GetRESTMapper(),
+			recheck: o.Scorecards.AlertingRecheckInterval,
+		},
 	}).SetupWithManager(mgr)
 }
 
@@ -75,36 +75,17 @@ const (
 	scorecardAlertingIndex   = "spec.alerting"
 )
 
-// prometheusRuleCRD is the name of the prometheus-operator CRD whose
-// creation (or establishment) wakes the cards that ask for alerts.
-const prometheusRuleCRD = "prometheusrules.monitoring.coreos.com"
-
 // ScorecardReconciler evaluates the objectives of each Scorecard, publishes
 // the cx_scorecard_* series, records an Event on each change of result and
 // writes the PrometheusRule asked for by spec.alerting.
 type ScorecardReconciler struct {
 	client.Client
-	// RESTMapper tells whether the PrometheusRule CRD is installed.
-	RESTMapper meta.RESTMapper
 	// Recorder records the ResultChanged events.
 	Recorder recorder.EventRecorder
-	// AlertingRecheckInterval is how often a card asking for alerts looks
-	// again for a missing PrometheusRule CRD.
-	AlertingRecheckInterval time.Duration
 
-	// crdMu guards crdAbsentUntil: while the PrometheusRule CRD is known
-	// to be absent, discovery is not asked again until then (or until the
-	// CRD is created).
-	crdMu          sync.Mutex
-	crdAbsentUntil time.Time
-
-	// cache and controller serve the PrometheusRule watch, which is added
-	// once the CRD is seen installed: a watch on a kind the API server does
-	// not serve would fail, so it cannot be declared at setup.
-	cache         cache.Cache
-	controller    controller.Controller
-	ruleWatchMu   sync.Mutex
-	watchingRules bool
+	// rules writes the PrometheusRules of spec.alerting
+	// (scorecard_alerting.go).
+	rules *ruleWriter
 }
 
 // +kubebuilder:rbac:groups=cx.touchstone.dev,resources=scorecards,verbs=get;list;watch
@@ -120,9 +101,9 @@ type ScorecardReconciler struct {
 // changed. Steps, in order, stopping at the first error:
 //  1. find the reference cycles through nested cards (walking the cache);
 //  2. read each objective's value from its source (the cache), turned
-//     into an evaluation input by internal/objectives;
-//  3. evaluate the objectives and the card (internal/evaluate) and render
-//     status.objectives and Ready (internal/objectives);
+//     into an evaluation input by internal/scorecard;
+//  3. judge the objectives and the card (internal/scorecard/verdict) and
+//     render status.objectives and Ready (internal/scorecard);
 //  4. write, update or delete the PrometheusRule (spec.alerting), shaped by
 //     internal/alerting; an error here is returned (and retried) only
 //     after step 5, so that the AlertingReady condition says what failed;
@@ -154,7 +135,7 @@ func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		}
 		path, err := r.cyclePath(ctx, &sc, o.Scorecard.Name)
 		if err != nil {
-			return ctrl.Result{}, err
+			return ctrl.Result{}, fmt.Errorf("walking the scorecards that %s/%s reads: %w", sc.Namespace, sc.Name, err)
 		}
 		if path != nil {
 			cycles[o.Name] = path
@@ -165,9 +146,9 @@ func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	inputs := make([]verdict.Objective, 0, len(sc.Spec.Objectives))
 	var missing []string
 	for _, o := range sc.Spec.Objectives {
-		in, err := r.objectiveInput(ctx, &sc, o, cycles[o.Name])
+		in, err := r.readObjective(ctx, &sc, o, cycles[o.Name])
 		if err != nil {
-			return ctrl.Result{}, err
+			return ctrl.Result{}, fmt.Errorf("reading the source of objective %s of scorecard %s/%s: %w", o.Name, sc.Namespace, sc.Name, err)
 		}
 		if in.missing != "" {
 			missing = append(missing, in.missing)
@@ -180,11 +161,10 @@ func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	st.Score = verdict.FormatScore(card.Score)
 	st.Result = cxv1alpha1.ScorecardResult(card.Result)
 	st.Objectives = scorecard.Statuses(inputs, card)
-	ready := scorecard.Ready(&sc.Spec, card, cycles, missing)
-	setCondition(&st.Conditions, sc.Generation, ready.Type, ready.Status, ready.Reason, ready.Message)
+	setConditions(&st.Conditions, sc.Generation, scorecard.Ready(&sc.Spec, card, cycles, missing))
 
 	// 4. Alerting.
-	requeue, alertErr := r.reconcileAlerting(ctx, &sc, orig)
+	requeue, alertErr := r.rules.reconcile(ctx, &sc, orig)
 
 	// 5. Publish and write.
 	published := metrics.ScorecardValues{Score: card.Score, Result: string(card.Result)}
@@ -197,32 +177,14 @@ func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 	metrics.SetScorecard(sc.Namespace, sc.Name, published)
 
-	written, err := patchStatusLocked(ctx, r.Client, orig, &sc)
-	if apierrors.IsConflict(err) {
-		// The cache is behind the server: the newer object is on its way
-		// through the watch and will be reconciled then.
-		return ctrl.Result{}, alertErr
-	}
+	written, err := writeStatus(ctx, r.Client, orig, &sc)
 	if err != nil {
-		return ctrl.Result{}, err
+		return ctrl.Result{}, fmt.Errorf("writing the status of scorecard %s/%s: %w", sc.Namespace, sc.Name, err)
 	}
 	if written && orig.Status.Result != sc.Status.Result {
 		r.recordResultChange(&sc, orig.Status.Result)
 	}
 	return ctrl.Result{RequeueAfter: requeue}, alertErr
-}
-
-// patchStatusLocked writes the status with a merge patch that carries the
-// resourceVersion read (optimistic lock), and not at all when nothing
-// changed. Unlike patchStatus, a reconcile that ran on a cache still
-// behind this controller's previous write gets a conflict instead of
-// writing the same transition twice, so that each change of result
-// records exactly one Event.
-func patchStatusLocked(ctx context.Context, c client.Client, orig, sc *cxv1alpha1.Scorecard) (bool, error) {
-	if equality.Semantic.DeepEqual(orig.Status, sc.Status) {
-		return false, nil
-	}
-	return true, c.Status().Patch(ctx, sc, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{}))
 }
 
 // recordResultChange records a ResultChanged Event: of type Normal when
@@ -248,19 +210,20 @@ func (r *ScorecardReconciler) recordResultChange(sc *cxv1alpha1.Scorecard, from 
 		"result %s -> %s (score %s)", fromText, to, sc.Status.Score)
 }
 
-// objectiveInput is an objective ready for evaluation, and the source it
-// names when that source does not exist.
-type objectiveInput struct {
+// sourcedObjective is an objective with the value read from its source,
+// ready to be judged, and the source it names when that source does not
+// exist.
+type sourcedObjective struct {
 	verdict.Objective
 	missing string
 }
 
-// objectiveInput reads the value of one objective from its source. A
+// readObjective reads the value of one objective from its source. A
 // source that does not exist, has no value, or (for a Survey) has too few
 // responses gives no value, with the reason; only a failure to read the
 // cache is an error.
-func (r *ScorecardReconciler) objectiveInput(ctx context.Context, sc *cxv1alpha1.Scorecard, o cxv1alpha1.Objective, cycle []string) (objectiveInput, error) {
-	in := objectiveInput{Objective: scorecard.Input(o)}
+func (r *ScorecardReconciler) readObjective(ctx context.Context, sc *cxv1alpha1.Scorecard, o cxv1alpha1.Objective, cycle []string) (sourcedObjective, error) {
+	in := sourcedObjective{Objective: scorecard.Input(o)}
 	key := func(name string) types.NamespacedName {
 		return types.NamespacedName{Namespace: sc.Namespace, Name: name}
 	}
@@ -369,7 +332,7 @@ func (r *ScorecardReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		if err := idx.IndexField(context.Background(), &cxv1alpha1.Scorecard{}, field, func(obj client.Object) []string {
 			var names []string
 			for _, o := range obj.(*cxv1alpha1.Scorecard).Spec.Objectives {
-				if n := name(o); n != "" && !contains(names, n) {
+				if n := name(o); n != "" && !slices.Contains(names, n) {
 					names = append(names, n)
 				}
 			}
@@ -389,7 +352,6 @@ func (r *ScorecardReconciler) SetupWithManager(mgr ctrl.Manager) error {
 
 	crd := &metav1.PartialObjectMetadata{}
 	crd.SetGroupVersionKind(apiextensionsCRDKind)
-	r.cache = mgr.GetCache()
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		For(&cxv1alpha1.Scorecard{}).
 		Watches(&cxv1alpha1.Survey{}, handler.EnqueueRequestsFromMapFunc(r.cardsReading(scorecardSurveyIndex)),
@@ -401,24 +363,22 @@ func (r *ScorecardReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(crd, handler.EnqueueRequestsFromMapFunc(r.cardsWithAlerting),
 			builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetName() == prometheusRuleCRD }))).
 		Named("scorecard").
-		Build(r)
-	r.controller = c
-	return err
+		Build(quietShutdown{r})
+	if err != nil {
+		return err
+	}
+	r.rules.watch = &lazyWatch{start: func() error { return watchRules(mgr.GetCache(), c) }}
+	return nil
 }
 
-// watchRules starts, once, a watch on PrometheusRules (metadata only), so
-// that an edit or a deletion of a generated rule wakes the card it is
-// named after, which writes it back; and the deletion of a foreign rule
-// of that name lets the card write its own.
-func (r *ScorecardReconciler) watchRules() error {
-	r.ruleWatchMu.Lock()
-	defer r.ruleWatchMu.Unlock()
-	if r.watchingRules || r.controller == nil {
-		return nil
-	}
+// watchRules watches PrometheusRules (metadata only), so that an edit or
+// a deletion of a generated rule wakes the card it is named after, which
+// writes it back; and the deletion of a foreign rule of that name lets the
+// card write its own.
+func watchRules(cache cache.Cache, c controller.Controller) error {
 	rule := &metav1.PartialObjectMetadata{}
 	rule.SetGroupVersionKind(alerting.PrometheusRuleGVK)
-	err := r.controller.Watch(source.Kind(r.cache, client.Object(rule),
+	err := c.Watch(source.Kind(cache, client.Object(rule),
 		handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
 			return []reconcile.Request{{NamespacedName: client.ObjectKeyFromObject(o)}}
 		}),
@@ -426,17 +386,7 @@ func (r *ScorecardReconciler) watchRules() error {
 	if err != nil {
 		return fmt.Errorf("watching PrometheusRules: %w", err)
 	}
-	r.watchingRules = true
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // statusChanged passes creations, deletions, and updates that change the
@@ -512,9 +462,7 @@ func (r *ScorecardReconciler) cardsReadingCard(ctx context.Context, o client.Obj
 // cardsWithAlerting maps an event of the PrometheusRule CRD to every card
 // that asks for alerts, and forgets that the CRD was absent.
 func (r *ScorecardReconciler) cardsWithAlerting(ctx context.Context, _ client.Object) []reconcile.Request {
-	r.crdMu.Lock()
-	r.crdAbsentUntil = time.Time{}
-	r.crdMu.Unlock()
+	r.rules.forgetAbsence()
 	var list cxv1alpha1.ScorecardList
 	if err := r.List(ctx, &list, client.MatchingFields{scorecardAlertingIndex: "true"}); err != nil {
 		logf.FromContext(ctx).Error(err, "listing the scorecards that ask for alerts")
@@ -527,127 +475,3 @@ func (r *ScorecardReconciler) cardsWithAlerting(ctx context.Context, _ client.Ob
 	return reqs
 }
 
-// apiextensionsCRDKind is the kind of CustomResourceDefinitions, watched as
-// metadata only (the scheme need not know the type).
-var apiextensionsCRDKind = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
-
-// crdAbsentTTL bounds how long "the PrometheusRule CRD is not installed" is
-// believed without asking discovery again.
-const crdAbsentTTL = 10 * time.Second
-
-// reconcileAlerting writes the PrometheusRule that spec.alerting asks for
-// and sets the AlertingReady condition; without spec.alerting it deletes
-// the rule it owned and removes the condition. It returns when to look
-// again for a missing CRD, and an error worth retrying.
-func (r *ScorecardReconciler) reconcileAlerting(ctx context.Context, sc *cxv1alpha1.Scorecard, orig *cxv1alpha1.Scorecard) (time.Duration, error) {
-	conds, gen := &sc.Status.Conditions, sc.Generation
-	if sc.Spec.Alerting == nil {
-		// The condition is there exactly when a rule may have been
-		// written: remove both together.
-		if meta.FindStatusCondition(orig.Status.Conditions, cxv1alpha1.ConditionAlertingReady) != nil {
-			if err := r.deleteRule(ctx, sc); err != nil {
-				return 0, err
-			}
-		}
-		meta.RemoveStatusCondition(conds, cxv1alpha1.ConditionAlertingReady)
-		return 0, nil
-	}
-	notInstalled := func() (time.Duration, error) {
-		setCondition(conds, gen, cxv1alpha1.ConditionAlertingReady, metav1.ConditionFalse, cxv1alpha1.ReasonRuleCRDNotInstalled,
-			"spec.alerting asks for a PrometheusRule, but the prometheus-operator CRD "+prometheusRuleCRD+
-				" (monitoring.coreos.com/v1) is not installed in the cluster: no alert rules are generated")
-		return r.AlertingRecheckInterval, nil
-	}
-	writeFailed := func(msg string, err error) (time.Duration, error) {
-		setCondition(conds, gen, cxv1alpha1.ConditionAlertingReady, metav1.ConditionFalse, cxv1alpha1.ReasonRuleWriteFailed, msg)
-		return 0, err
-	}
-	installed, err := r.ruleCRDInstalled()
-	if err != nil {
-		return writeFailed("cannot tell whether the PrometheusRule CRD is installed: "+err.Error(), err)
-	}
-	if !installed {
-		return notInstalled()
-	}
-	if err := r.watchRules(); err != nil {
-		return writeFailed(err.Error(), err)
-	}
-
-	desired := alerting.RuleFor(sc)
-	current := &unstructured.Unstructured{}
-	current.SetGroupVersionKind(alerting.PrometheusRuleGVK)
-	err = r.Get(ctx, client.ObjectKeyFromObject(desired), current)
-	switch {
-	case apierrors.IsNotFound(err):
-		err = r.Create(ctx, desired)
-	case err != nil:
-	case !metav1.IsControlledBy(current, sc):
-		// Someone else's rule: never overwrite it, and wait for a change
-		// rather than retrying.
-		return writeFailed(fmt.Sprintf("PrometheusRule %q exists and is not owned by this Scorecard: rename or delete it", desired.GetName()), nil)
-	case !equality.Semantic.DeepEqual(current.Object["spec"], desired.Object["spec"]) ||
-		!equality.Semantic.DeepEqual(current.GetLabels(), desired.GetLabels()):
-		current.Object["spec"] = desired.Object["spec"]
-		current.SetLabels(desired.GetLabels())
-		err = r.Update(ctx, current)
-	}
-	if meta.IsNoMatchError(err) {
-		// The CRD went away since discovery last saw it.
-		return notInstalled()
-	}
-	if err != nil {
-		return writeFailed(fmt.Sprintf("writing PrometheusRule %q: %v", desired.GetName(), err), err)
-	}
-	setCondition(conds, gen, cxv1alpha1.ConditionAlertingReady, metav1.ConditionTrue, cxv1alpha1.ReasonRuleWritten,
-		fmt.Sprintf("PrometheusRule %q holds %d alerts: one per objective and one for the result", desired.GetName(), len(sc.Spec.Objectives)+1))
-	return 0, nil
-}
-
-// deleteRule deletes the PrometheusRule named after the card if the card
-// owns it.
-func (r *ScorecardReconciler) deleteRule(ctx context.Context, sc *cxv1alpha1.Scorecard) error {
-	installed, err := r.ruleCRDInstalled()
-	if err != nil || !installed {
-		return err
-	}
-	rule := &unstructured.Unstructured{}
-	rule.SetGroupVersionKind(alerting.PrometheusRuleGVK)
-	err = r.Get(ctx, client.ObjectKeyFromObject(sc), rule)
-	if apierrors.IsNotFound(err) || meta.IsNoMatchError(err) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if !metav1.IsControlledBy(rule, sc) {
-		return nil
-	}
-	return client.IgnoreNotFound(r.Delete(ctx, rule, client.Preconditions{UID: ptrTo(rule.GetUID())}))
-}
-
-func ptrTo[T any](v T) *T { return &v }
-
-// ruleCRDInstalled asks the RESTMapper whether the PrometheusRule kind is
-// served. A missing group costs a discovery call, so "absent" is believed
-// for a short while; an event of the CRD forgets it at once.
-func (r *ScorecardReconciler) ruleCRDInstalled() (bool, error) {
-	r.crdMu.Lock()
-	defer r.crdMu.Unlock()
-	now := time.Now()
-	if now.Before(r.crdAbsentUntil) {
-		return false, nil
-	}
-	_, err := r.RESTMapper.RESTMapping(alerting.PrometheusRuleGVK.GroupKind(), alerting.PrometheusRuleGVK.Version)
-	if err == nil {
-		return true, nil
-	}
-	if meta.IsNoMatchError(err) {
-		ttl := crdAbsentTTL
-		if r.AlertingRecheckInterval > 0 && r.AlertingRecheckInterval < ttl {
-			ttl = r.AlertingRecheckInterval
-		}
-		r.crdAbsentUntil = now.Add(ttl)
-		return false, nil
-	}
-	return false, err
-}

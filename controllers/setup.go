@@ -1,10 +1,13 @@
 package controllers
 
 import (
+	"context"
 	"flag"
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/touchstone-dev/touchstone/internal/secrets"
 )
@@ -66,4 +69,23 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		return err
 	}
 	return setupScorecards(mgr, o)
+}
+
+// quietShutdown wraps a reconciler so that a reconcile cut short by the
+// manager stopping is not reported as a failure: when the context is done,
+// whatever error the reconcile met (a cancelled request, most often) is
+// logged as one debug line and dropped. The manager is going away; there
+// is nothing to retry and nothing wrong.
+type quietShutdown struct {
+	reconcile.Reconciler
+}
+
+// Reconcile runs the wrapped reconciler.
+func (q quietShutdown) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	res, err := q.Reconciler.Reconcile(ctx, req)
+	if err != nil && ctx.Err() != nil {
+		logf.FromContext(ctx).V(1).Info("reconcile stopped by shutdown", "error", err.Error())
+		return reconcile.Result{}, nil
+	}
+	return res, err
 }

@@ -128,8 +128,6 @@ type SurveyReconciler struct {
 	// StatusInterval is the least time between status updates caused by
 	// new responses.
 	StatusInterval time.Duration
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
 }
 
 // +kubebuilder:rbac:groups=cx.touchstone.dev,resources=surveys,verbs=get;list;watch
@@ -157,55 +155,34 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		return ctrl.Result{}, nil
 	}
 	now := time.Now()
-	if r.Now != nil {
-		now = r.Now()
-	}
 	orig := svy.DeepCopy()
 	st := &svy.Status
 	st.ObservedGeneration = svy.Generation
 	st.ReceiverPath = receive.PathOf(svy.Namespace, svy.Name)
 
-	refsOK, reason, message, err := r.checkReferences(ctx, &svy)
+	refs, err := r.checkReferences(ctx, &svy)
 	if err != nil {
-		return ctrl.Result{}, err
+		return ctrl.Result{}, fmt.Errorf("checking the references of survey %s: %w", req.NamespacedName, err)
 	}
 
 	var tallies cxv1alpha1.ResponseTallyList
 	if err := r.List(ctx, &tallies, client.InNamespace(svy.Namespace),
 		client.MatchingFields{tallySurveyIndex: string(svy.UID)}); err != nil {
-		return ctrl.Result{}, err
+		return ctrl.Result{}, fmt.Errorf("listing the tallies of survey %s: %w", req.NamespacedName, err)
 	}
 	sum, err := survey.Summarize(&svy.Spec, string(svy.UID), tallies.Items, now)
 	if err != nil {
 		// A tally that cannot be read is a bug or tampering: say so and
 		// wait for a change rather than retrying in a loop.
-		setCondition(&st.Conditions, svy.Generation, cxv1alpha1.ConditionReady, metav1.ConditionFalse,
-			cxv1alpha1.ReasonInvalidSpec, "cannot read the survey's tallies: "+err.Error())
-		_, perr := patchStatus(ctx, r.Client, orig, &svy, orig.Status, svy.Status)
-		return ctrl.Result{}, perr
+		setConditions(&st.Conditions, svy.Generation, survey.TalliesUnreadable(err))
+		if _, err := writeStatus(ctx, r.Client, orig, &svy); err != nil {
+			return ctrl.Result{}, fmt.Errorf("writing the status of survey %s: %w", req.NamespacedName, err)
+		}
+		return ctrl.Result{}, nil
 	}
 	sum.ApplyTo(&svy.Spec, st)
-
-	n, minN := sum.Current.N, svy.Spec.MinResponsesOrDefault()
-	window := fmt.Sprintf("the last %d days", svy.Spec.WindowDays())
-	sufficient := n >= minN
-	if sufficient {
-		setCondition(&st.Conditions, svy.Generation, cxv1alpha1.ConditionDataSufficient, metav1.ConditionTrue,
-			cxv1alpha1.ReasonSufficientData, fmt.Sprintf("%d responses in %s (minimum %d)", n, window, minN))
-	} else {
-		setCondition(&st.Conditions, svy.Generation, cxv1alpha1.ConditionDataSufficient, metav1.ConditionFalse,
-			cxv1alpha1.ReasonInsufficientData, fmt.Sprintf("%d of the %d responses needed in %s", n, minN, window))
-	}
-	switch {
-	case !refsOK:
-		setCondition(&st.Conditions, svy.Generation, cxv1alpha1.ConditionReady, metav1.ConditionFalse, reason, message)
-	case !sufficient:
-		setCondition(&st.Conditions, svy.Generation, cxv1alpha1.ConditionReady, metav1.ConditionFalse,
-			cxv1alpha1.ReasonInsufficientData, fmt.Sprintf("the score is shown but not trustworthy: %d of the %d responses needed in %s", n, minN, window))
-	default:
-		setCondition(&st.Conditions, svy.Generation, cxv1alpha1.ConditionReady, metav1.ConditionTrue,
-			cxv1alpha1.ReasonReconciled, fmt.Sprintf("score computed from %d responses in %s", n, window))
-	}
+	minN := svy.Spec.MinResponsesOrDefault()
+	setConditions(&st.Conditions, svy.Generation, survey.Conditions(&svy.Spec, sum.Current.N, refs)...)
 
 	metrics.SetSurvey(metrics.SurveyLabels{
 		Namespace: svy.Namespace, Survey: svy.Name, Touchpoint: svy.Spec.TouchpointRef.Name, Type: string(svy.Spec.Type),
@@ -214,17 +191,17 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	for _, name := range sum.Expired {
 		t := &cxv1alpha1.ResponseTally{ObjectMeta: metav1.ObjectMeta{Namespace: svy.Namespace, Name: name}}
 		if err := r.Delete(ctx, t); client.IgnoreNotFound(err) != nil {
-			return ctrl.Result{}, err
+			return ctrl.Result{}, fmt.Errorf("deleting tally %s past retention: %w", name, err)
 		}
 		log.V(1).Info("deleted tally past retention", "tally", name)
 	}
 
-	if _, err := patchStatus(ctx, r.Client, orig, &svy, orig.Status, svy.Status); err != nil {
-		return ctrl.Result{}, err
+	if _, err := writeStatus(ctx, r.Client, orig, &svy); err != nil {
+		return ctrl.Result{}, fmt.Errorf("writing the status of survey %s: %w", req.NamespacedName, err)
 	}
 	// The window slides at the next UTC midnight.
 	result := ctrl.Result{RequeueAfter: stats.NextDayBoundary(now).Sub(now) + time.Second}
-	if !refsOK && reason != cxv1alpha1.ReasonTouchpointNotFound && r.SecretRecheckInterval < result.RequeueAfter {
+	if refs != nil && refs.Reason != cxv1alpha1.ReasonTouchpointNotFound && r.SecretRecheckInterval < result.RequeueAfter {
 		result.RequeueAfter = r.SecretRecheckInterval
 	}
 	return result, nil
@@ -247,18 +224,18 @@ func surveyMetrics(sum survey.Summary, minN int64) metrics.SurveyValues {
 	return v
 }
 
-// checkReferences reports whether the Touchpoint and the receiver Secrets
-// the Survey names exist; when one does not, the reason and message say
-// which.
-func (r *SurveyReconciler) checkReferences(ctx context.Context, svy *cxv1alpha1.Survey) (bool, string, string, error) {
+// checkReferences returns the first object the Survey names that does
+// not exist (its Touchpoint, a receiver Secret or key), nil when all do.
+// Only a failure to read is an error.
+func (r *SurveyReconciler) checkReferences(ctx context.Context, svy *cxv1alpha1.Survey) (*survey.ReferenceProblem, error) {
 	var tp cxv1alpha1.Touchpoint
 	err := r.Get(ctx, types.NamespacedName{Namespace: svy.Namespace, Name: svy.Spec.TouchpointRef.Name}, &tp)
 	if apierrors.IsNotFound(err) {
-		return false, cxv1alpha1.ReasonTouchpointNotFound,
-			fmt.Sprintf("touchpoint %q named in spec.touchpointRef does not exist", svy.Spec.TouchpointRef.Name), nil
+		return &survey.ReferenceProblem{Reason: cxv1alpha1.ReasonTouchpointNotFound,
+			Message: fmt.Sprintf("touchpoint %q named in spec.touchpointRef does not exist", svy.Spec.TouchpointRef.Name)}, nil
 	}
 	if err != nil {
-		return false, "", "", err
+		return nil, err
 	}
 	refs := []struct {
 		field string
@@ -273,12 +250,12 @@ func (r *SurveyReconciler) checkReferences(ctx context.Context, svy *cxv1alpha1.
 		}
 		if err := r.Secrets.Check(ctx, svy.Namespace, ref.field, *ref.ref); err != nil {
 			if err.Retryable() {
-				return false, "", "", err
+				return nil, err
 			}
-			return false, err.Reason, err.Message, nil
+			return &survey.ReferenceProblem{Reason: err.Reason, Message: err.Message}, nil
 		}
 	}
-	return true, "", "", nil
+	return nil, nil
 }
 
 // SetupWithManager registers the controller: Surveys, their tallies, and
@@ -303,7 +280,7 @@ func (r *SurveyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&cxv1alpha1.Touchpoint{}, handler.EnqueueRequestsFromMapFunc(r.surveysOfTouchpoint),
 			builder.WithPredicates(createOrDelete())).
 		Named("survey").
-		Complete(r)
+		Complete(quietShutdown{r})
 }
 
 // tallyChanged wakes a Survey when one of its tallies changes, at most once

@@ -4,13 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -79,6 +77,15 @@ func setupTouchpoints(mgr ctrl.Manager, o Options, resolver *secrets.Resolver) e
 		Workers:          c.Workers,
 		MaxRunsPerSource: c.MaxRunsPerSource,
 		Notify:           wake.add,
+		OnAdd: func(tp types.NamespacedName, collector string) {
+			metrics.InitCollector(tp.Namespace, tp.Name, collector)
+		},
+		OnRun: func(run collect.RunInfo) {
+			metrics.ObserveCollectorRun(run.Touchpoint.Namespace, run.Touchpoint.Name, run.Collector, run.Err == nil, run.Started, run.Duration)
+		},
+		OnRemove: func(tp types.NamespacedName, collector string) {
+			metrics.DeleteCollector(tp.Namespace, tp.Name, collector)
+		},
 	})
 	if err := mgr.Add(sched); err != nil {
 		return err
@@ -115,9 +122,6 @@ type TouchpointReconciler struct {
 	StaleAfterFailures int32
 	// ConcurrentReconciles bounds the reconciles in flight.
 	ConcurrentReconciles int
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-
 	wake     *wakeups
 	compiled collect.CompileCache
 }
@@ -165,17 +169,12 @@ func (r *TouchpointReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		r.stop(req.NamespacedName)
 		return ctrl.Result{}, nil
 	}
-	now := time.Now()
-	if r.Now != nil {
-		now = r.Now()
-	}
-
 	derived := r.compiled.Get(collectedMetrics(&tp.Spec), derivedMetrics(&tp.Spec))
 	r.Scheduler.Sync(req.NamespacedName, collect.JobsFor(r.Env, &tp))
 
 	secretErr := r.Env.CheckSecrets(ctx, &tp)
-	if secretErr != nil && secretErr.Reason == "" {
-		return ctrl.Result{}, secretErr // reading failed: retry
+	if secretErr != nil && secretErr.Retryable() {
+		return ctrl.Result{}, fmt.Errorf("reading the Secrets of touchpoint %s: %w", req.NamespacedName, secretErr)
 	}
 	snapshot := r.Scheduler.Snapshot(req.NamespacedName)
 	if secretErr == nil {
@@ -191,7 +190,7 @@ func (r *TouchpointReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		Previous:           &tp.Status,
 		Collectors:         snapshot,
 		Derived:            derived,
-		Now:                now,
+		Now:                time.Now(),
 		StaleAfterFailures: r.StaleAfterFailures,
 	})
 	orig := tp.DeepCopy()
@@ -199,7 +198,7 @@ func (r *TouchpointReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	st.ObservedGeneration = tp.Generation
 	st.Metrics, st.Collectors = res.Metrics, res.Collectors
 	st.HealthyCollectors = fmt.Sprintf("%d/%d", res.Healthy, len(res.Collectors))
-	r.setConditions(&tp, res, derived.Err(), secretErr)
+	setConditions(&st.Conditions, tp.Generation, collect.Conditions(res, derived.Err(), secretErr)...)
 	metrics.SetTouchpointValues(tp.Namespace, tp.Name, string(tp.Spec.Stage), res.Values)
 
 	result := ctrl.Result{}
@@ -209,16 +208,14 @@ func (r *TouchpointReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if !collect.SignificantChange(&orig.Status, st) {
 		return result, nil
 	}
-	if err := r.Status().Patch(ctx, &tp, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
-		if apierrors.IsConflict(err) {
-			// The cache was behind a write: read again shortly, so that
-			// each transition is written (and its Event recorded) once.
-			return ctrl.Result{RequeueAfter: 200 * time.Millisecond}, nil
-		}
-		return ctrl.Result{}, err
+	written, err := writeStatus(ctx, r.Client, orig, &tp)
+	if err != nil {
+		return ctrl.Result{}, fmt.Errorf("writing the status of touchpoint %s: %w", req.NamespacedName, err)
 	}
-	r.recordTransitions(ctx, &tp, orig.Status.Collectors, snapshot)
-	log.V(1).Info("status written", "healthy", st.HealthyCollectors)
+	if written {
+		r.recordTransitions(ctx, &tp, orig.Status.Collectors, snapshot)
+		log.V(1).Info("status written", "healthy", st.HealthyCollectors)
+	}
 	return result, nil
 }
 
@@ -227,66 +224,6 @@ func (r *TouchpointReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 func (r *TouchpointReconciler) stop(key types.NamespacedName) {
 	r.Scheduler.Remove(key)
 	metrics.DeleteTouchpoint(key.Namespace, key.Name)
-}
-
-// setConditions sets Ready and CollectorsHealthy.
-//
-// Ready is False for a configuration problem first (InvalidExpression,
-// SecretNotFound, SecretKeyNotFound), then CollectorsFailing when the last
-// run of a collector failed, then CollectorsPending until every collector
-// has run once; True (CollectorsSucceeded) otherwise. Derived metrics
-// without a value (an input without value, a division by zero) say why in
-// their reason and do not change Ready.
-//
-// CollectorsHealthy is True (CollectorsSucceeded) when the last run of
-// every collector succeeded, False with CollectorsFailing (naming them and
-// their errors) or CollectorsPending otherwise.
-func (r *TouchpointReconciler) setConditions(tp *cxv1alpha1.Touchpoint, res collect.StatusResult, exprErr error, secretErr *collect.Error) {
-	conds, gen := &tp.Status.Conditions, tp.Generation
-	total := len(res.Collectors)
-
-	var healthy metav1.ConditionStatus
-	var healthyReason, healthyMsg string
-	switch {
-	case len(res.Failing) > 0:
-		healthy, healthyReason = metav1.ConditionFalse, cxv1alpha1.ReasonCollectorsFailing
-		healthyMsg = fmt.Sprintf("%d of %d collectors failing: %s", len(res.Failing), total, strings.Join(res.FailingErrors, "; "))
-	case len(res.Pending) > 0:
-		healthy, healthyReason = metav1.ConditionFalse, cxv1alpha1.ReasonCollectorsPending
-		healthyMsg = fmt.Sprintf("waiting for the first run of %s", strings.Join(res.Pending, ", "))
-	case total == 0:
-		healthy, healthyReason, healthyMsg = metav1.ConditionTrue, cxv1alpha1.ReasonCollectorsSucceeded, "the touchpoint has no collectors"
-	default:
-		healthy, healthyReason = metav1.ConditionTrue, cxv1alpha1.ReasonCollectorsSucceeded
-		healthyMsg = fmt.Sprintf("the last run of all %d collectors succeeded", total)
-	}
-	setCondition(conds, gen, cxv1alpha1.ConditionCollectorsHealthy, healthy, healthyReason, truncateMessage(healthyMsg))
-
-	switch {
-	case exprErr != nil:
-		setCondition(conds, gen, cxv1alpha1.ConditionReady, metav1.ConditionFalse, cxv1alpha1.ReasonInvalidExpression,
-			truncateMessage(exprErr.Error()))
-	case secretErr != nil:
-		setCondition(conds, gen, cxv1alpha1.ConditionReady, metav1.ConditionFalse, secretErr.Reason, secretErr.Message)
-	case len(res.Failing) > 0:
-		setCondition(conds, gen, cxv1alpha1.ConditionReady, metav1.ConditionFalse, cxv1alpha1.ReasonCollectorsFailing,
-			truncateMessage("failing collectors: "+strings.Join(res.Failing, ", ")))
-	case len(res.Pending) > 0:
-		setCondition(conds, gen, cxv1alpha1.ConditionReady, metav1.ConditionFalse, cxv1alpha1.ReasonCollectorsPending,
-			truncateMessage("waiting for the first run of "+strings.Join(res.Pending, ", ")))
-	default:
-		setCondition(conds, gen, cxv1alpha1.ConditionReady, metav1.ConditionTrue, cxv1alpha1.ReasonCollectorsSucceeded, healthyMsg)
-	}
-}
-
-// truncateMessage bounds a condition message (the API allows 32768 bytes;
-// a status stays readable far below).
-func truncateMessage(s string) string {
-	const maxLen = 4096
-	if len(s) <= maxLen {
-		return s
-	}
-	return s[:maxLen-3] + "..."
 }
 
 // recordTransitions records an Event for each collector that started
@@ -347,7 +284,7 @@ func (r *TouchpointReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		WatchesRawSource(source.Func(r.wake.start)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.ConcurrentReconciles)}).
 		Named("touchpoint").
-		Complete(r)
+		Complete(quietShutdown{r})
 }
 
 // wakeups hands the scheduler's notifications to the controller's work

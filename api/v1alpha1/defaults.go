@@ -130,14 +130,6 @@ func (o *Objective) WeightOrDefault() int32 {
 	return o.Weight
 }
 
-// PassAndWarning are the scorecard's thresholds as numbers.
-func (s *ScorecardSpec) PassAndWarning() (pass, warning float64) {
-	if s.Thresholds == nil {
-		return DefaultThresholdPass, DefaultThresholdWarning
-	}
-	return s.Thresholds.Pass.AsApproximateFloat64(), s.Thresholds.Warning.AsApproximateFloat64()
-}
-
 // ForOrDefault is how long a failing objective waits before alerting.
 func (a *Alerting) ForOrDefault() time.Duration {
 	if a.For == nil {

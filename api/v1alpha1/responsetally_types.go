@@ -46,9 +46,10 @@ type ResponseTally struct {
 	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`
 	Day string `json:"day"`
 
-	// lane is the write lane, chosen by hashing each response id: the
-	// receiver commits to several lanes of a day in parallel, and a given
-	// id always lands in the same lane, so retries meet their original.
+	// lane is the write lane of the tally, chosen by hashing each response
+	// id so that a retry always meets its original. This version writes
+	// every response through one lane (0): the API server, not the lane,
+	// bounds throughput. The field keeps the format open to parallel lanes.
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=63
 	Lane int32 `json:"lane"`

@@ -58,6 +58,12 @@ type Error struct {
 // Error returns Message.
 func (e *Error) Error() string { return e.Message }
 
+// Retryable reports whether running again, with the same spec and Secrets,
+// can help: false for a missing Secret or key (Reason is set) and for a
+// spec that cannot be used (ErrConfig), true for everything that depends
+// on a source or the API server (unreachable, timeout, error status...).
+func (e *Error) Retryable() bool { return e.Reason == "" && e.Kind != ErrConfig }
+
 // SafeNote is the message without text taken from the source's answer,
 // for Events and logs.
 func (e *Error) SafeNote() string {

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
-
-	"github.com/touchstone-dev/touchstone/internal/metrics"
 )
 
 // Runner fetches one value from one source. The context carries the run's
@@ -108,8 +106,16 @@ type SchedulerOptions struct {
 	// of them changed something (a value, an error, a failure count, a
 	// first run). It must not block.
 	Notify func(types.NamespacedName)
-	// OnRun, when set, is called after every run (benchmarks, tests).
+	// OnRun, when set, is called after every run whose result counts (not
+	// a run cut short by shutdown, nor one whose collector was removed or
+	// changed meanwhile): the operator publishes the cx_collector_* series
+	// from it, benchmarks measure the schedule.
 	OnRun func(RunInfo)
+	// OnAdd and OnRemove, when set, are called when a collector is added
+	// to the scheduler and when it is removed (its Touchpoint deleted, or
+	// the collector taken out of its spec). They run under the scheduler's
+	// lock: they must be quick and must not call the scheduler.
+	OnAdd, OnRemove func(touchpoint types.NamespacedName, collector string)
 }
 
 // Scheduling constants.
@@ -313,14 +319,14 @@ func (s *Scheduler) run(ctx context.Context, d dispatch) (dispatch, bool) {
 	}
 
 	s.mu.Lock()
-	notify := s.completeLocked(d, started, elapsed, v, cerr)
+	notify, counted := s.completeLocked(d, started, v, cerr)
 	next, more := s.releaseSourceLocked(d.source)
 	s.mu.Unlock()
 
 	if notify && s.opts.Notify != nil {
 		s.opts.Notify(d.j.key)
 	}
-	if s.opts.OnRun != nil {
+	if counted && s.opts.OnRun != nil {
 		info := RunInfo{Touchpoint: d.j.key, Collector: d.j.spec.Name, Planned: d.planned, Started: started, Duration: elapsed}
 		if cerr != nil {
 			info.Err = cerr
@@ -341,8 +347,10 @@ func safeRun(ctx context.Context, r Runner) (v float64, err error) {
 }
 
 // completeLocked records a finished run and plans the next one. It
-// returns true when the touchpoint's round is over and changed something.
-func (s *Scheduler) completeLocked(d dispatch, started time.Time, elapsed time.Duration, v float64, err *Error) bool {
+// returns whether the touchpoint's round is over and changed something
+// (notify), and whether the run's result counted (not for a removed
+// collector, nor for a spec that changed during the run).
+func (s *Scheduler) completeLocked(d dispatch, started time.Time, v float64, err *Error) (notify, counted bool) {
 	j, tp := d.j, d.j.tp
 	tp.inflight--
 	j.running = false
@@ -357,7 +365,7 @@ func (s *Scheduler) completeLocked(d dispatch, started time.Time, elapsed time.D
 			if j.st.apply(started, v, err) {
 				tp.changed = true
 			}
-			metrics.ObserveCollectorRun(j.key.Namespace, j.key.Name, j.spec.Name, err == nil, started, elapsed)
+			counted = true
 			if j.rerun {
 				j.planned = now
 			} else {
@@ -370,9 +378,9 @@ func (s *Scheduler) completeLocked(d dispatch, started time.Time, elapsed time.D
 	}
 	if tp.inflight == 0 && tp.changed && !tp.removed {
 		tp.changed = false
-		return true
+		notify = true
 	}
-	return false
+	return notify, counted
 }
 
 // releaseSourceLocked frees the slot of a finished run, or hands it to the
@@ -504,7 +512,9 @@ func (s *Scheduler) Sync(key types.NamespacedName, jobs []Job) {
 		case j == nil:
 			j = &job{key: key, tp: tp, spec: spec, index: -1, st: CollectorState{Name: spec.Name, Metric: spec.Metric}}
 			tp.jobs[spec.Name] = j
-			metrics.InitCollector(key.Namespace, key.Name, spec.Name)
+			if s.opts.OnAdd != nil {
+				s.opts.OnAdd(key, spec.Name)
+			}
 			j.planned = earlier(first, now.Add(spec.Interval/10))
 			j.st.NextRun = j.planned
 			s.pushLocked(j)
@@ -554,7 +564,9 @@ func (s *Scheduler) removeJobLocked(j *job) {
 		heap.Remove(&s.queue, j.index)
 	}
 	delete(j.tp.jobs, j.spec.Name)
-	metrics.DeleteCollector(j.key.Namespace, j.key.Name, j.spec.Name)
+	if s.opts.OnRemove != nil {
+		s.opts.OnRemove(j.key, j.spec.Name)
+	}
 }
 
 // RunNow runs a collector at once (after its current run, if one is in

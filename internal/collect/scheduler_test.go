@@ -12,6 +12,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/touchstone-dev/touchstone/internal/metrics"
 )
 
 // startScheduler runs s until the test ends.
@@ -211,7 +213,7 @@ func TestSchedulerRemoveStopsAndDeletesSeries(t *testing.T) {
 	key := types.NamespacedName{Namespace: "ns-remove", Name: "gone"}
 	log := &runLog{}
 	var notified atomic.Int64
-	s := NewScheduler(SchedulerOptions{Workers: 2, OnRun: log.add, Notify: func(types.NamespacedName) { notified.Add(1) }})
+	s := NewScheduler(withMetrics(SchedulerOptions{Workers: 2, OnRun: log.add, Notify: func(types.NamespacedName) { notified.Add(1) }}))
 	startScheduler(t, s)
 
 	release := make(chan struct{})
@@ -264,6 +266,21 @@ func TestSchedulerRemoveStopsAndDeletesSeries(t *testing.T) {
 	if n := seriesOf("cx_collector_runs_total", key); n != 0 {
 		t.Errorf("%d run series left after Remove", n)
 	}
+}
+
+// withMetrics wires the scheduler's hooks to the cx_collector_* series, as
+// the operator does.
+func withMetrics(o SchedulerOptions) SchedulerOptions {
+	onRun := o.OnRun
+	o.OnRun = func(r RunInfo) {
+		metrics.ObserveCollectorRun(r.Touchpoint.Namespace, r.Touchpoint.Name, r.Collector, r.Err == nil, r.Started, r.Duration)
+		if onRun != nil {
+			onRun(r)
+		}
+	}
+	o.OnAdd = func(tp types.NamespacedName, c string) { metrics.InitCollector(tp.Namespace, tp.Name, c) }
+	o.OnRemove = func(tp types.NamespacedName, c string) { metrics.DeleteCollector(tp.Namespace, tp.Name, c) }
+	return o
 }
 
 // seriesOf counts the series of a family that belong to a touchpoint.

@@ -96,21 +96,6 @@ func TestHashIDIsKeyedAndStable(t *testing.T) {
 	}
 }
 
-func TestLanesSpreadIDs(t *testing.T) {
-	var per [Lanes]int
-	for i := 0; i < 8000; i++ {
-		per[LaneOf(HashID([]byte("k"), strings.Repeat("x", i%7)+string(rune('a'+i%26))+time.Duration(i).String()))]++
-	}
-	want := 8000 / Lanes
-	for lane, n := range per {
-		// 8000/Lanes expected per lane; a hash that clustered would leave
-		// some lanes nearly empty.
-		if n < want*8/10 || n > want*12/10 {
-			t.Errorf("lane %d got %d of 8000 ids", lane, n)
-		}
-	}
-}
-
 func TestTallyNameFitsTheNameLimit(t *testing.T) {
 	day := stats.DayOf(now)
 	if got := TallyName("nps", day, 3, 0); got != "nps-20261123-3-0" {

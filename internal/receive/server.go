@@ -66,8 +66,6 @@ type Config struct {
 	MaxCommit int
 	// CommitTimeout bounds one durable write (503 beyond).
 	CommitTimeout time.Duration
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
 }
 
 // Defaults of Config.
@@ -107,9 +105,6 @@ func NewServer(cfg Config) *Server {
 	}
 	if cfg.CommitTimeout <= 0 {
 		cfg.CommitTimeout = DefaultCommitTimeout
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
 	}
 	return &Server{
 		cfg:  cfg,
@@ -217,7 +212,7 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request) {
 // responses were accepted, duplicates, or not counted.
 func (s *Server) handle(w http.ResponseWriter, r *http.Request, key types.NamespacedName, found **cxv1alpha1.Survey) (int, int, int, int) {
 	ctx := r.Context()
-	now := s.cfg.Now()
+	now := time.Now()
 
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return writeError(w, &Error{Status: http.StatusUnsupportedMediaType, Reason: ReasonUnsupportedMedia,

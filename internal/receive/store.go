@@ -68,11 +68,6 @@ type APIStore struct {
 	// Reader reads tallies uncached (the API reader), to see the latest
 	// version after a conflict.
 	Reader client.Reader
-	// SealAt is the number of response ids after which a tally is sealed
-	// and its lane continues in the next sequence.
-	SealAt int
-	// Now is the clock (for lastReceived).
-	Now func() time.Time
 
 	mu    sync.Mutex
 	lanes map[laneKey]*laneState
@@ -98,21 +93,15 @@ type laneState struct {
 	lastUsed time.Time
 }
 
-// DefaultSealAt keeps a tally near 11 KiB (8-byte ids, base64 in JSON):
+// SealAt is the number of response ids after which a tally is sealed and
+// its lane continues in the next sequence. It keeps a tally near 11 KiB (8-byte ids, base64 in JSON):
 // every write sends and stores the whole tally, so its cost grows with its
 // size (measured: 4 ms per update at 0 ids, 8 ms at 1,000, 32 ms at
 // 10,000), while more, smaller tallies cost the Survey controller little.
-const DefaultSealAt = 1000
+const SealAt = 1000
 
 // maxAttempts bounds the optimistic-concurrency retries of one commit.
 const maxAttempts = 16
-
-func (s *APIStore) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
-}
 
 func (s *APIStore) state(k laneKey) *laneState {
 	s.mu.Lock()
@@ -120,7 +109,7 @@ func (s *APIStore) state(k laneKey) *laneState {
 	if s.lanes == nil {
 		s.lanes = map[laneKey]*laneState{}
 	}
-	now := s.now()
+	now := time.Now()
 	// Forget lanes idle for an hour now and then: old days stop being
 	// written, and a lane is reloaded from the API when needed again.
 	if s.uses++; s.uses%1024 == 0 {
@@ -199,7 +188,7 @@ func (s *APIStore) commitDay(ctx context.Context, t Target, lane int, day stats.
 				st.ids[h] = struct{}{}
 			}
 			st.open = obj
-			if len(obj.ResponseIDs)/8 >= s.sealAt() {
+			if len(obj.ResponseIDs)/8 >= SealAt {
 				st.open, st.seq = nil, obj.Sequence+1
 			}
 			return nil
@@ -225,13 +214,6 @@ func (s *APIStore) commitDay(ctx context.Context, t Target, lane int, day stats.
 	return ErrContention
 }
 
-func (s *APIStore) sealAt() int {
-	if s.SealAt > 0 {
-		return s.SealAt
-	}
-	return DefaultSealAt
-}
-
 // refresh reads again the tally a write conflicted on and makes it the
 // lane's open tally, or moves past it when it is sealed.
 func (s *APIStore) refresh(ctx context.Context, st *laneState, stale *cxv1alpha1.ResponseTally) error {
@@ -242,7 +224,7 @@ func (s *APIStore) refresh(ctx context.Context, st *laneState, stale *cxv1alpha1
 	for b := fresh.ResponseIDs; len(b) >= 8; b = b[8:] {
 		st.ids[binary.BigEndian.Uint64(b)] = struct{}{}
 	}
-	if len(fresh.ResponseIDs)/8 >= s.sealAt() {
+	if len(fresh.ResponseIDs)/8 >= SealAt {
 		st.open, st.seq = nil, fresh.Sequence+1
 	} else {
 		st.open, st.seq = &fresh, fresh.Sequence
@@ -273,7 +255,7 @@ func (s *APIStore) load(ctx context.Context, t Target, lane int, day stats.Day, 
 		}
 	}
 	if last != nil {
-		if len(last.ResponseIDs)/8 >= s.sealAt() {
+		if len(last.ResponseIDs)/8 >= SealAt {
 			st.seq = last.Sequence + 1
 		} else {
 			st.open, st.seq = last, last.Sequence
@@ -320,7 +302,7 @@ func (s *APIStore) apply(st *laneState, t Target, lane int, day stats.Day, rs []
 	obj.Responses = total.N()
 	obj.Segments = segs.encode()
 	obj.ResponseIDs = ids
-	obj.LastReceived = ptr.To(metav1.NewTime(s.now().UTC().Truncate(time.Second)))
+	obj.LastReceived = ptr.To(metav1.NewTime(time.Now().UTC().Truncate(time.Second)))
 	return obj, nil
 }
 

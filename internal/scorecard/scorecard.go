@@ -48,9 +48,8 @@ func Bounds(t cxv1alpha1.Target) verdict.Bounds {
 }
 
 // Thresholds are the card's pass and warning thresholds as numbers, the
-// API defaults when the spec leaves them out. Unlike
-// ScorecardSpec.PassAndWarning it reads the exact decimal (QuantityFloat),
-// so that a score equal to a threshold meets it.
+// API defaults when the spec leaves them out. It reads the exact decimal
+// (QuantityFloat), so that a score equal to a threshold meets it.
 func Thresholds(spec *cxv1alpha1.ScorecardSpec) verdict.Thresholds {
 	if spec.Thresholds == nil {
 		return verdict.Thresholds{Pass: cxv1alpha1.DefaultThresholdPass, Warning: cxv1alpha1.DefaultThresholdWarning}
