@@ -38,11 +38,11 @@ export TOUCHSTONE_KUBECTL := $(KUBECTL)
 GO_BUILD_TOOL = go build -trimpath
 PROM_VERSION_LDFLAGS = -X github.com/prometheus/common/version.Version=$(PROMETHEUS_VERSION)
 # kube-apiserver reports this version in /version (kubectl and clients read it).
+KUBE_VERSION_LDFLAGS = -X k8s.io/component-base/version.gitVersion=v$(KUBERNETES_VERSION) -X k8s.io/component-base/version.gitMajor=$(word 1,$(subst ., ,$(KUBERNETES_VERSION))) -X k8s.io/component-base/version.gitMinor=$(word 2,$(subst ., ,$(KUBERNETES_VERSION))) -X k8s.io/component-base/version.gitTreeState=clean
 # golangci-lint reports these in `golangci-lint version`, as its release
 # builds do (version without the v); main.date must be set or it replaces
 # the version with the build's "(devel)". The date is the module's.
 GOLANGCI_LINT_LDFLAGS = -X main.version=$(GOLANGCI_LINT_VERSION:v%=%) -X main.commit=github.com/golangci/golangci-lint/v2@$(GOLANGCI_LINT_VERSION)
-KUBE_VERSION_LDFLAGS = -X k8s.io/component-base/version.gitVersion=v$(KUBERNETES_VERSION) -X k8s.io/component-base/version.gitMajor=$(word 1,$(subst ., ,$(KUBERNETES_VERSION))) -X k8s.io/component-base/version.gitMinor=$(word 2,$(subst ., ,$(KUBERNETES_VERSION))) -X k8s.io/component-base/version.gitTreeState=clean
 
 .PHONY: all
 all: build
@@ -178,7 +178,7 @@ $(PROMTOOL):
 	mv $@.tmp $@
 
 $(GOLANGCI_LINT):
-	@echo ">> building golangci-lint $(GOLANGCI_LINT_VERSION) into bin/ (first time only, about MINUTES)"
+	@echo ">> building golangci-lint $(GOLANGCI_LINT_VERSION) into bin/ (first time only, about 2 minutes on 2 cores)"
 	@mkdir -p $(LOCALBIN)
 	cd hack/tools/golangci-lint && $(GO_BUILD_TOOL) -ldflags="-s -w $(GOLANGCI_LINT_LDFLAGS) -X main.date=$$(go list -m -f '{{.Time.Format "2006-01-02T15:04:05Z"}}' github.com/golangci/golangci-lint/v2)" -o $@.tmp github.com/golangci/golangci-lint/v2/cmd/golangci-lint
 	mv $@.tmp $@

@@ -474,4 +474,3 @@ func (r *ScorecardReconciler) cardsWithAlerting(ctx context.Context, _ client.Ob
 	}
 	return reqs
 }
-

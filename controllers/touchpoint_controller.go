@@ -122,8 +122,8 @@ type TouchpointReconciler struct {
 	StaleAfterFailures int32
 	// ConcurrentReconciles bounds the reconciles in flight.
 	ConcurrentReconciles int
-	wake     *wakeups
-	compiled collect.CompileCache
+	wake                 *wakeups
+	compiled             collect.CompileCache
 }
 
 // Event reasons of the Touchpoint controller.
