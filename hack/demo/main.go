@@ -32,30 +32,47 @@ import (
 	"github.com/touchstone-dev/touchstone/internal/testenv"
 )
 
+// options are the demo's flags.
+type options struct {
+	// namespace the samples are applied to.
+	namespace string
+	// receiverAddr and metricsAddr are where the operator's receiver and
+	// /metrics listen.
+	receiverAddr, metricsAddr string
+	// rate of synthetic survey responses per second.
+	rate float64
+	// refresh is how often the view refreshes; duration how long the demo
+	// runs once up (0: until Ctrl-C).
+	refresh, duration time.Duration
+	// prometheus runs a real Prometheus for the Prometheus collectors.
+	prometheus bool
+	// check fails the demo on exit unless every sample object is Ready.
+	check bool
+}
+
 func main() {
-	var (
-		namespace  = flag.String("namespace", "larkspur", "Namespace the samples are applied to.")
-		receiver   = flag.String("receiver-address", "127.0.0.1:8082", "Address of the survey response receiver.")
-		metrics    = flag.String("metrics-address", "127.0.0.1:8080", "Address of the operator's /metrics (plain HTTP in the demo).")
-		rate       = flag.Float64("rate", 4, "Synthetic survey responses per second.")
-		refresh    = flag.Duration("refresh", 5*time.Second, "How often the view refreshes.")
-		duration   = flag.Duration("duration", 0, "Stop after showing the running demo for this long, counted once it is up (0: run until Ctrl-C).")
-		prometheus = flag.Bool("prometheus", true, "Run a real Prometheus for the samples' Prometheus collectors.")
-		check      = flag.Bool("check", false, "On exit, fail unless every sample object is Ready (CI runs the demo this way).")
-	)
+	var o options
+	flag.StringVar(&o.namespace, "namespace", "larkspur", "Namespace the samples are applied to.")
+	flag.StringVar(&o.receiverAddr, "receiver-address", "127.0.0.1:8082", "Address of the survey response receiver.")
+	flag.StringVar(&o.metricsAddr, "metrics-address", "127.0.0.1:8080", "Address of the operator's /metrics (plain HTTP in the demo).")
+	flag.Float64Var(&o.rate, "rate", 4, "Synthetic survey responses per second.")
+	flag.DurationVar(&o.refresh, "refresh", 5*time.Second, "How often the view refreshes.")
+	flag.DurationVar(&o.duration, "duration", 0, "Stop after showing the running demo for this long, counted once it is up (0: run until Ctrl-C).")
+	flag.BoolVar(&o.prometheus, "prometheus", true, "Run a real Prometheus for the samples' Prometheus collectors.")
+	flag.BoolVar(&o.check, "check", false, "On exit, fail unless every sample object is Ready (CI runs the demo this way).")
 	flag.Parse()
 	// Output piped to a command that exits (| head) must not kill the demo
 	// before it stops the control plane it started.
 	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	if err := run(ctx, *namespace, *receiver, *metrics, *rate, *refresh, *duration, *prometheus, *check); err != nil {
+	if err := run(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, namespace, receiverAddr, metricsAddr string, rate float64, refresh, duration time.Duration, prometheus, check bool) error {
+func run(ctx context.Context, o options) error {
 	dir, err := os.MkdirTemp("", "touchstone-demo-")
 	if err != nil {
 		return err
@@ -70,8 +87,8 @@ func run(ctx context.Context, namespace, receiverAddr, metricsAddr string, rate 
 
 	fmt.Println("Touchstone demo: starting a local control plane, the operator and the Larkspur samples...")
 	env, err := devenv.Start(ctx, devenv.Config{
-		Dir: dir, Namespace: namespace, ReceiverAddr: receiverAddr, MetricsAddr: metricsAddr,
-		Prometheus: prometheus, Progress: os.Stdout, Log: logFile,
+		Dir: dir, Namespace: o.namespace, ReceiverAddr: o.receiverAddr, MetricsAddr: o.metricsAddr,
+		Prometheus: o.prometheus, Progress: os.Stdout, Log: logFile,
 	})
 	if err != nil {
 		return err
@@ -88,15 +105,15 @@ func run(ctx context.Context, namespace, receiverAddr, metricsAddr string, rate 
 
 	// A first batch of answers so that the surveys have a sample size
 	// worth reading, then a steady stream.
-	responder := devenv.NewResponder(env.ReceiverURL, namespace)
+	responder := devenv.NewResponder(env.ReceiverURL, o.namespace)
 	fmt.Println(">> posting the first survey responses")
 	for _, s := range devenv.SampleSurveys {
 		if err := responder.Post(ctx, s, 60); err != nil {
 			return err
 		}
 	}
-	waitForScores(ctx, env, namespace)
-	if check {
+	waitForScores(ctx, env, o.namespace)
+	if o.check {
 		// CI keeps the README's tour true by running it here.
 		if err := runTour(ctx, env); err != nil {
 			return err
@@ -104,13 +121,13 @@ func run(ctx context.Context, namespace, receiverAddr, metricsAddr string, rate 
 	}
 	// The duration counts from here: a first run spends its first minutes
 	// building binaries, and the view deserves its whole time.
-	if duration > 0 {
+	if o.duration > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, duration)
+		ctx, cancel = context.WithTimeout(ctx, o.duration)
 		defer cancel()
 	}
 	streamErrs := make(chan error, 1)
-	go responder.Stream(ctx, rate, func(err error) {
+	go responder.Stream(ctx, o.rate, func(err error) {
 		select {
 		case streamErrs <- err:
 		default:
@@ -118,16 +135,16 @@ func run(ctx context.Context, namespace, receiverAddr, metricsAddr string, rate 
 	})
 
 	for {
-		show(ctx, env, namespace, responder, dir)
+		show(ctx, env, o.namespace, responder, dir)
 		select {
 		case <-ctx.Done():
-			if check {
-				return checkReady(env, namespace)
+			if o.check {
+				return checkReady(env, o.namespace)
 			}
 			return nil
 		case err := <-streamErrs:
 			return err
-		case <-time.After(refresh):
+		case <-time.After(o.refresh):
 		}
 	}
 }
