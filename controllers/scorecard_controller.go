@@ -53,7 +53,7 @@ func (o *ScorecardOptions) bindFlags(fs *flag.FlagSet) {
 }
 
 // setupScorecards registers the Scorecard controller and what it needs.
-func setupScorecards(mgr ctrl.Manager, o Options) error {
+func setupScorecards(mgr ctrl.Manager, o Options, status *statusWriter) error {
 	return (&ScorecardReconciler{
 		Client:   mgr.GetClient(),
 		Recorder: mgr.GetEventRecorder("touchstone-scorecard"),
@@ -62,6 +62,7 @@ func setupScorecards(mgr ctrl.Manager, o Options) error {
 			mapper:  mgr.GetRESTMapper(),
 			recheck: o.Scorecards.AlertingRecheckInterval,
 		},
+		status: status,
 	}).SetupWithManager(mgr)
 }
 
@@ -85,7 +86,8 @@ type ScorecardReconciler struct {
 
 	// rules writes the PrometheusRules of spec.alerting
 	// (scorecard_alerting.go).
-	rules *ruleWriter
+	rules  *ruleWriter
+	status *statusWriter
 }
 
 // +kubebuilder:rbac:groups=cx.touchstone.dev,resources=scorecards,verbs=get;list;watch
@@ -177,11 +179,14 @@ func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 	metrics.SetScorecard(sc.Namespace, sc.Name, published)
 
-	written, err := writeStatus(ctx, r.Client, orig, &sc)
+	written, err := r.status.write(ctx, orig, &sc)
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("writing the status of scorecard %s/%s: %w", sc.Namespace, sc.Name, err)
 	}
-	if written && orig.Status.Result != sc.Status.Result {
+	if written.RequeueNow {
+		return ctrl.Result{RequeueAfter: requeueNow}, alertErr
+	}
+	if written.Written && orig.Status.Result != sc.Status.Result {
 		r.recordResultChange(&sc, orig.Status.Result)
 	}
 	return ctrl.Result{RequeueAfter: requeue}, alertErr
@@ -307,6 +312,12 @@ func (r *ScorecardReconciler) cyclePath(ctx context.Context, sc *cxv1alpha1.Scor
 // ask for alerts. PrometheusRules themselves are watched from the first
 // reconcile that finds their CRD installed (watchRules).
 func (r *ScorecardReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.rules == nil {
+		r.rules = &ruleWriter{client: mgr.GetClient(), mapper: mgr.GetRESTMapper(), recheck: DefaultScorecardOptions().AlertingRecheckInterval}
+	}
+	if r.status == nil {
+		r.status = &statusWriter{client: mgr.GetClient()}
+	}
 	idx := mgr.GetFieldIndexer()
 	indexes := map[string]func(o cxv1alpha1.Objective) string{
 		scorecardSurveyIndex: func(o cxv1alpha1.Objective) string {

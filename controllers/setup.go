@@ -62,13 +62,14 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 // that ships.
 func Setup(mgr ctrl.Manager, o Options) error {
 	resolver := secrets.NewResolver(mgr.GetAPIReader(), o.SecretCacheTTL)
-	if err := setupTouchpoints(mgr, o, resolver); err != nil {
+	status := &statusWriter{client: mgr.GetClient()}
+	if err := setupTouchpoints(mgr, o, resolver, status); err != nil {
 		return err
 	}
-	if err := setupSurveys(mgr, o, resolver); err != nil {
+	if err := setupSurveys(mgr, o, resolver, status); err != nil {
 		return err
 	}
-	return setupScorecards(mgr, o)
+	return setupScorecards(mgr, o, status)
 }
 
 // quietShutdown wraps a reconciler so that a reconcile cut short by the

@@ -79,10 +79,11 @@ func (o *ReceiverOptions) bindFlags(fs *flag.FlagSet) {
 }
 
 // setupSurveys registers the Survey controller and the receiver.
-func setupSurveys(mgr ctrl.Manager, o Options, resolver *secrets.Resolver) error {
+func setupSurveys(mgr ctrl.Manager, o Options, resolver *secrets.Resolver, status *statusWriter) error {
 	if err := (&SurveyReconciler{
 		Client:                mgr.GetClient(),
 		Secrets:               resolver,
+		status:                status,
 		SecretRecheckInterval: o.SecretRecheckInterval,
 		StatusInterval:        o.Receiver.StatusInterval,
 	}).SetupWithManager(mgr); err != nil {
@@ -123,6 +124,8 @@ type SurveyReconciler struct {
 	client.Client
 	// Secrets resolves the receiver Secrets the Survey names.
 	Secrets *secrets.Resolver
+
+	status *statusWriter
 	// SecretRecheckInterval is how often a missing Secret is looked for.
 	SecretRecheckInterval time.Duration
 	// StatusInterval is the least time between status updates caused by
@@ -175,8 +178,12 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		// A tally that cannot be read is a bug or tampering: say so and
 		// wait for a change rather than retrying in a loop.
 		setConditions(&st.Conditions, svy.Generation, survey.TalliesUnreadable(err))
-		if _, err := writeStatus(ctx, r.Client, orig, &svy); err != nil {
+		res, err := r.status.write(ctx, orig, &svy)
+		if err != nil {
 			return ctrl.Result{}, fmt.Errorf("writing the status of survey %s: %w", req.NamespacedName, err)
+		}
+		if res.RequeueNow {
+			return ctrl.Result{RequeueAfter: requeueNow}, nil
 		}
 		return ctrl.Result{}, nil
 	}
@@ -196,8 +203,12 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		log.V(1).Info("deleted tally past retention", "tally", name)
 	}
 
-	if _, err := writeStatus(ctx, r.Client, orig, &svy); err != nil {
+	written, err := r.status.write(ctx, orig, &svy)
+	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("writing the status of survey %s: %w", req.NamespacedName, err)
+	}
+	if written.RequeueNow {
+		return ctrl.Result{RequeueAfter: requeueNow}, nil
 	}
 	// The window slides at the next UTC midnight.
 	result := ctrl.Result{RequeueAfter: stats.NextDayBoundary(now).Sub(now) + time.Second}
@@ -261,6 +272,9 @@ func (r *SurveyReconciler) checkReferences(ctx context.Context, svy *cxv1alpha1.
 // SetupWithManager registers the controller: Surveys, their tallies, and
 // the Touchpoints they reference.
 func (r *SurveyReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.status == nil {
+		r.status = &statusWriter{client: mgr.GetClient()}
+	}
 	idx := mgr.GetFieldIndexer()
 	if err := idx.IndexField(context.Background(), &cxv1alpha1.Survey{}, surveyTouchpointIndex,
 		func(o client.Object) []string { return []string{o.(*cxv1alpha1.Survey).Spec.TouchpointRef.Name} }); err != nil {
@@ -275,7 +289,7 @@ func (r *SurveyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// responses would then bypass StatusInterval (each write would
 		// find newer tallies and write again).
 		For(&cxv1alpha1.Survey{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{},
-			predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
+			predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{}, r.status.stalePredicate()))).
 		Watches(&cxv1alpha1.ResponseTally{}, r.tallyChanged()).
 		Watches(&cxv1alpha1.Touchpoint{}, handler.EnqueueRequestsFromMapFunc(r.surveysOfTouchpoint),
 			builder.WithPredicates(createOrDelete())).

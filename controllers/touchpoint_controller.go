@@ -70,7 +70,7 @@ func (o *CollectorOptions) bindFlags(fs *flag.FlagSet) {
 
 // setupTouchpoints registers the collector scheduler (a leader-only
 // runnable) and the Touchpoint controller it wakes.
-func setupTouchpoints(mgr ctrl.Manager, o Options, resolver *secrets.Resolver) error {
+func setupTouchpoints(mgr ctrl.Manager, o Options, resolver *secrets.Resolver, status *statusWriter) error {
 	c := o.Collectors
 	wake := &wakeups{}
 	sched := collect.NewScheduler(collect.SchedulerOptions{
@@ -99,6 +99,7 @@ func setupTouchpoints(mgr ctrl.Manager, o Options, resolver *secrets.Resolver) e
 		StaleAfterFailures:    int32(c.StaleAfterFailures),
 		ConcurrentReconciles:  c.ConcurrentReconciles,
 		wake:                  wake,
+		status:                status,
 	}).SetupWithManager(mgr)
 }
 
@@ -108,7 +109,7 @@ func setupTouchpoints(mgr ctrl.Manager, o Options, resolver *secrets.Resolver) e
 // recovers.
 type TouchpointReconciler struct {
 	client.Client
-	// Env resolves Secrets (API reader, short cache) for the collectors.
+	// Env resolves Secrets (the shared resolver) for the collectors.
 	Env *collect.Env
 	// Scheduler runs the collectors.
 	Scheduler *collect.Scheduler
@@ -122,8 +123,10 @@ type TouchpointReconciler struct {
 	StaleAfterFailures int32
 	// ConcurrentReconciles bounds the reconciles in flight.
 	ConcurrentReconciles int
-	wake                 *wakeups
-	compiled             collect.CompileCache
+
+	status   *statusWriter
+	wake     *wakeups
+	compiled collect.CompileCache
 }
 
 // Event reasons of the Touchpoint controller.
@@ -208,11 +211,14 @@ func (r *TouchpointReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if !collect.SignificantChange(&orig.Status, st) {
 		return result, nil
 	}
-	written, err := writeStatus(ctx, r.Client, orig, &tp)
+	written, err := r.status.write(ctx, orig, &tp)
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("writing the status of touchpoint %s: %w", req.NamespacedName, err)
 	}
-	if written {
+	if written.RequeueNow {
+		return ctrl.Result{RequeueAfter: requeueNow}, nil
+	}
+	if written.Written {
 		r.recordTransitions(ctx, &tp, orig.Status.Collectors, snapshot)
 		log.V(1).Info("status written", "healthy", st.HealthyCollectors)
 	}
@@ -275,12 +281,15 @@ func derivedMetrics(spec *cxv1alpha1.TouchpointSpec) []collect.Derived {
 // writes do not); the scheduler wakes it after each round that changed
 // something.
 func (r *TouchpointReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.status == nil {
+		r.status = &statusWriter{client: mgr.GetClient()}
+	}
 	if r.wake == nil {
 		r.wake = &wakeups{}
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&cxv1alpha1.Touchpoint{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{},
-			predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
+			predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{}, r.status.stalePredicate()))).
 		WatchesRawSource(source.Func(r.wake.start)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.ConcurrentReconciles)}).
 		Named("touchpoint").
