@@ -66,131 +66,156 @@ type StatusResult struct {
 // value. A metric's since moves only when its value changes (or is lost);
 // all times are whole seconds, as the API server stores them.
 func BuildStatus(in StatusInput) StatusResult {
-	now := metav1.NewTime(in.Now.Truncate(time.Second))
-	stale := in.StaleAfterFailures
-	if stale <= 0 {
-		stale = DefaultStaleAfterFailures
-	}
-	states := make(map[string]CollectorState, len(in.Collectors))
-	for _, st := range in.Collectors {
-		states[st.Name] = st
-	}
-	prevMetrics := map[string]cxv1alpha1.MetricStatus{}
-	prevCollectors := map[string]cxv1alpha1.CollectorStatus{}
-	if in.Previous != nil {
-		for _, m := range in.Previous.Metrics {
-			prevMetrics[m.Name] = m
-		}
-		for _, c := range in.Previous.Collectors {
-			prevCollectors[c.Name] = c
-		}
-	}
-	since := func(m *cxv1alpha1.MetricStatus) {
-		if pm, ok := prevMetrics[m.Name]; ok && pm.Value == m.Value && pm.Since != nil {
-			m.Since = pm.Since.DeepCopy()
-			return
-		}
-		m.Since = now.DeepCopy()
-	}
-
-	var res StatusResult
-	values := map[string]float64{}
-	publish := func(m cxv1alpha1.MetricStatus, raw float64, haveRaw bool) {
-		if m.Value == "" {
-			return
-		}
-		if !haveRaw {
-			f, err := strconv.ParseFloat(m.Value, 64)
-			if err != nil {
-				return
-			}
-			raw = f
-		}
-		values[m.Name] = raw
-		res.Values = append(res.Values, metrics.TouchpointValue{Metric: m.Name, Unit: string(m.Unit), Value: raw})
-	}
-
+	b := newStatusBuilder(in)
 	for _, c := range in.Spec.Collectors {
-		st, ok := states[c.Name]
-		ran := ok && st.Ran
-		pm, hasPM := prevMetrics[c.Metric]
-		hasPM = hasPM && pm.Source == c.Name
-		pc, hasPC := prevCollectors[c.Name]
-
-		m := cxv1alpha1.MetricStatus{Name: c.Metric, Unit: c.Unit, Source: c.Name}
-		raw, haveRaw := 0.0, false
-		last := ""
-		if st.HasValue {
-			last, raw, haveRaw = FormatValue(st.Value), st.Value, true
-		} else if hasPM {
-			last = pm.Value
-		}
-		switch {
-		case !ran && hasPM:
-			m.Value, m.Reason = pm.Value, pm.Reason
-		case !ran:
-			m.Reason = fmt.Sprintf("collector %s has not run yet", c.Name)
-		case last != "" && st.ConsecutiveFailures < stale:
-			m.Value = last
-		default:
-			m.Reason = fmt.Sprintf("collector %s failed: %s", c.Name, st.LastError)
-			haveRaw = false
-		}
-		since(&m)
-		res.Metrics = append(res.Metrics, m)
-		publish(m, raw, haveRaw && m.Value == last)
-
-		var cs cxv1alpha1.CollectorStatus
-		switch {
-		case !ran && hasPC:
-			cs = pc
-		case !ran:
-			cs = cxv1alpha1.CollectorStatus{Name: c.Name}
-		default:
-			cs = cxv1alpha1.CollectorStatus{
-				Name:                c.Name,
-				LastRunTime:         wholeSeconds(st.LastRun),
-				NextRunTime:         wholeSeconds(st.NextRun),
-				ConsecutiveFailures: st.ConsecutiveFailures,
-				LastError:           st.LastError,
-			}
-			if !st.LastSuccess.IsZero() {
-				cs.LastSuccessTime = wholeSeconds(st.LastSuccess)
-			} else if hasPC {
-				cs.LastSuccessTime = pc.LastSuccessTime
-			}
-		}
-		res.Collectors = append(res.Collectors, cs)
-		switch {
-		case cs.LastRunTime == nil:
-			res.Pending = append(res.Pending, c.Name)
-		case cs.ConsecutiveFailures > 0 || cs.LastError != "":
-			res.Failing = append(res.Failing, c.Name)
-			res.FailingErrors = append(res.FailingErrors, c.Name+": "+cs.LastError)
-		default:
-			res.Healthy++
-		}
+		b.addCollector(c)
 	}
-
 	if len(in.Spec.Derived) > 0 && in.Derived != nil {
-		results := in.Derived.Evaluate(values)
+		results := in.Derived.Evaluate(b.values)
 		for i, d := range in.Spec.Derived {
-			m := cxv1alpha1.MetricStatus{Name: d.Metric, Unit: d.Unit, Source: SourceDerived}
 			var dv DerivedValue
 			if i < len(results) {
 				dv = results[i]
 			}
-			if dv.OK {
-				m.Value = FormatValue(dv.Value)
-			} else {
-				m.Reason = dv.Reason
-			}
-			since(&m)
-			res.Metrics = append(res.Metrics, m)
-			publish(m, dv.Value, dv.OK)
+			b.addDerived(d, dv)
 		}
 	}
-	return res
+	return b.res
+}
+
+// statusBuilder accumulates a StatusResult, one collector or derived
+// metric at a time, in spec order.
+type statusBuilder struct {
+	now            metav1.Time
+	stale          int32
+	states         map[string]CollectorState
+	prevMetrics    map[string]cxv1alpha1.MetricStatus
+	prevCollectors map[string]cxv1alpha1.CollectorStatus
+	// values are the metrics with a value so far, for the derived ones.
+	values map[string]float64
+	res    StatusResult
+}
+
+func newStatusBuilder(in StatusInput) *statusBuilder {
+	b := &statusBuilder{
+		now:            metav1.NewTime(in.Now.Truncate(time.Second)),
+		stale:          in.StaleAfterFailures,
+		states:         make(map[string]CollectorState, len(in.Collectors)),
+		prevMetrics:    map[string]cxv1alpha1.MetricStatus{},
+		prevCollectors: map[string]cxv1alpha1.CollectorStatus{},
+		values:         map[string]float64{},
+	}
+	if b.stale <= 0 {
+		b.stale = DefaultStaleAfterFailures
+	}
+	for _, st := range in.Collectors {
+		b.states[st.Name] = st
+	}
+	if in.Previous != nil {
+		for _, m := range in.Previous.Metrics {
+			b.prevMetrics[m.Name] = m
+		}
+		for _, c := range in.Previous.Collectors {
+			b.prevCollectors[c.Name] = c
+		}
+	}
+	return b
+}
+
+// addCollector adds a collector's metric and status.
+func (b *statusBuilder) addCollector(c cxv1alpha1.Collector) {
+	st, ok := b.states[c.Name]
+	ran := ok && st.Ran
+	pm, hasPM := b.prevMetrics[c.Metric]
+	hasPM = hasPM && pm.Source == c.Name
+	pc, hasPC := b.prevCollectors[c.Name]
+
+	m := cxv1alpha1.MetricStatus{Name: c.Metric, Unit: c.Unit, Source: c.Name}
+	raw, haveRaw := 0.0, false
+	last := ""
+	if st.HasValue {
+		last, raw, haveRaw = FormatValue(st.Value), st.Value, true
+	} else if hasPM {
+		last = pm.Value
+	}
+	switch {
+	case !ran && hasPM:
+		m.Value, m.Reason = pm.Value, pm.Reason
+	case !ran:
+		m.Reason = fmt.Sprintf("collector %s has not run yet", c.Name)
+	case last != "" && st.ConsecutiveFailures < b.stale:
+		m.Value = last
+	default:
+		m.Reason = fmt.Sprintf("collector %s failed: %s", c.Name, st.LastError)
+		haveRaw = false
+	}
+	b.addMetric(m, raw, haveRaw && m.Value == last)
+
+	var cs cxv1alpha1.CollectorStatus
+	switch {
+	case !ran && hasPC:
+		cs = pc
+	case !ran:
+		cs = cxv1alpha1.CollectorStatus{Name: c.Name}
+	default:
+		cs = cxv1alpha1.CollectorStatus{
+			Name:                c.Name,
+			LastRunTime:         wholeSeconds(st.LastRun),
+			NextRunTime:         wholeSeconds(st.NextRun),
+			ConsecutiveFailures: st.ConsecutiveFailures,
+			LastError:           st.LastError,
+		}
+		if !st.LastSuccess.IsZero() {
+			cs.LastSuccessTime = wholeSeconds(st.LastSuccess)
+		} else if hasPC {
+			cs.LastSuccessTime = pc.LastSuccessTime
+		}
+	}
+	b.res.Collectors = append(b.res.Collectors, cs)
+	switch {
+	case cs.LastRunTime == nil:
+		b.res.Pending = append(b.res.Pending, c.Name)
+	case cs.ConsecutiveFailures > 0 || cs.LastError != "":
+		b.res.Failing = append(b.res.Failing, c.Name)
+		b.res.FailingErrors = append(b.res.FailingErrors, c.Name+": "+cs.LastError)
+	default:
+		b.res.Healthy++
+	}
+}
+
+// addDerived adds a derived metric from its evaluation.
+func (b *statusBuilder) addDerived(d cxv1alpha1.DerivedMetric, dv DerivedValue) {
+	m := cxv1alpha1.MetricStatus{Name: d.Metric, Unit: d.Unit, Source: SourceDerived}
+	if dv.OK {
+		m.Value = FormatValue(dv.Value)
+	} else {
+		m.Reason = dv.Reason
+	}
+	b.addMetric(m, dv.Value, dv.OK)
+}
+
+// addMetric appends a metric with its since, and publishes its value: raw
+// when haveRaw (the unrounded value), else parsed from the status text
+// (a value kept from the previous status).
+func (b *statusBuilder) addMetric(m cxv1alpha1.MetricStatus, raw float64, haveRaw bool) {
+	if pm, ok := b.prevMetrics[m.Name]; ok && pm.Value == m.Value && pm.Since != nil {
+		m.Since = pm.Since.DeepCopy()
+	} else {
+		m.Since = b.now.DeepCopy()
+	}
+	b.res.Metrics = append(b.res.Metrics, m)
+	if m.Value == "" {
+		return
+	}
+	if !haveRaw {
+		f, err := strconv.ParseFloat(m.Value, 64)
+		if err != nil {
+			return
+		}
+		raw = f
+	}
+	b.values[m.Name] = raw
+	b.res.Values = append(b.res.Values, metrics.TouchpointValue{Metric: m.Name, Unit: string(m.Unit), Value: raw})
 }
 
 // wholeSeconds is t truncated to seconds, nil for the zero time.

@@ -183,89 +183,120 @@ func (s *Server) Start(ctx context.Context) error {
 	return err
 }
 
+// outcome is how a request was answered: its status code, and how many
+// of its responses were accepted, duplicates, or not counted.
+type outcome struct {
+	code                           int
+	accepted, duplicates, rejected int
+	// survey is set once the Survey was found: only known Surveys get
+	// per-survey series (bounded labels).
+	survey *cxv1alpha1.Survey
+}
+
+// refused is the outcome of a request answered with an error, none of
+// whose n responses was counted.
+func refused(w http.ResponseWriter, e *Error, svy *cxv1alpha1.Survey, n int) outcome {
+	return outcome{code: writeError(w, e), rejected: n, survey: svy}
+}
+
 // receive handles one POST of responses.
 func (s *Server) receive(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	key := types.NamespacedName{Namespace: r.PathValue("namespace"), Name: r.PathValue("name")}
-	var svy *cxv1alpha1.Survey
-	code, accepted, duplicates, rejected := s.handle(w, r, key, &svy)
-	metrics.ReceiverRequests.WithLabelValues(strconv.Itoa(code)).Inc()
-	metrics.ReceiverRequestDuration.WithLabelValues(strconv.Itoa(code)).Observe(time.Since(start).Seconds())
-	if svy != nil {
-		// Only known Surveys get per-survey series (bounded labels).
-		count := func(result string, n int) {
-			if n > 0 {
-				metrics.ReceiverResponses.WithLabelValues(key.Namespace, key.Name, result).Add(float64(n))
-			}
+	out := s.handle(w, r, key)
+	code := strconv.Itoa(out.code)
+	metrics.ReceiverRequests.WithLabelValues(code).Inc()
+	metrics.ReceiverRequestDuration.WithLabelValues(code).Observe(time.Since(start).Seconds())
+	if out.survey == nil {
+		return
+	}
+	count := func(result string, n int) {
+		if n > 0 {
+			metrics.ReceiverResponses.WithLabelValues(key.Namespace, key.Name, result).Add(float64(n))
 		}
-		count("accepted", accepted)
-		count("duplicate", duplicates)
-		if code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable {
-			count("failed", rejected)
-		} else {
-			count("rejected", rejected)
-		}
+	}
+	count("accepted", out.accepted)
+	count("duplicate", out.duplicates)
+	if out.code == http.StatusTooManyRequests || out.code == http.StatusServiceUnavailable {
+		count("failed", out.rejected)
+	} else {
+		count("rejected", out.rejected)
 	}
 }
 
-// handle answers a request and returns its status code and how many
-// responses were accepted, duplicates, or not counted.
-func (s *Server) handle(w http.ResponseWriter, r *http.Request, key types.NamespacedName, found **cxv1alpha1.Survey) (int, int, int, int) {
+// handle answers a request: read the body, find the Survey, authenticate,
+// parse and validate, then commit durably and answer.
+func (s *Server) handle(w http.ResponseWriter, r *http.Request, key types.NamespacedName) outcome {
 	ctx := r.Context()
 	now := time.Now()
-
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return writeError(w, &Error{Status: http.StatusUnsupportedMediaType, Reason: ReasonUnsupportedMedia,
-			Message: "Content-Type must be application/json"}), 0, 0, 0
+		return refused(w, &Error{Status: http.StatusUnsupportedMediaType, Reason: ReasonUnsupportedMedia,
+			Message: "Content-Type must be application/json"}, nil, 0)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return writeError(w, &Error{Status: http.StatusRequestEntityTooLarge, Reason: ReasonBodyTooLarge,
-				Message: fmt.Sprintf("body is larger than %d bytes: send fewer responses per request", s.cfg.MaxBodyBytes)}), 0, 0, 0
+			return refused(w, &Error{Status: http.StatusRequestEntityTooLarge, Reason: ReasonBodyTooLarge,
+				Message: fmt.Sprintf("body is larger than %d bytes: send fewer responses per request", s.cfg.MaxBodyBytes)}, nil, 0)
 		}
-		return writeError(w, badRequest(ReasonMalformedJSON, "", "reading the body: "+err.Error())), 0, 0, 0
+		return refused(w, badRequest(ReasonMalformedJSON, "", "reading the body: "+err.Error()), nil, 0)
 	}
 
 	var svy cxv1alpha1.Survey
 	if err := s.cfg.Surveys.Get(ctx, key, &svy); err != nil {
 		if apierrors.IsNotFound(err) {
-			return writeError(w, &Error{Status: http.StatusNotFound, Reason: ReasonSurveyNotFound,
-				Message: fmt.Sprintf("survey %s not found", key)}), 0, 0, 0
+			return refused(w, &Error{Status: http.StatusNotFound, Reason: ReasonSurveyNotFound,
+				Message: fmt.Sprintf("survey %s not found", key)}, nil, 0)
 		}
-		return writeError(w, unavailable(err)), 0, 0, 0
+		return refused(w, unavailable(err), nil, 0)
 	}
-	*found = &svy
 	if svy.DeletionTimestamp != nil {
-		return writeError(w, &Error{Status: http.StatusConflict, Reason: ReasonSurveyNotReady,
-			Message: "the survey is being deleted"}), 0, 0, 0
+		return refused(w, &Error{Status: http.StatusConflict, Reason: ReasonSurveyNotReady,
+			Message: "the survey is being deleted"}, &svy, 0)
 	}
-
-	creds, aerr := credentialsOf(ctx, s.cfg.Secrets, &svy, false)
-	if aerr == nil {
-		aerr = authenticate(r, body, creds, now, s.cfg.MaxSkew)
-		if aerr != nil && aerr.Status == http.StatusUnauthorized {
-			// The Secret may have been rotated: read it once more.
-			if creds, aerr = credentialsOf(ctx, s.cfg.Secrets, &svy, true); aerr == nil {
-				aerr = authenticate(r, body, creds, now, s.cfg.MaxSkew)
-			}
-		}
-	}
-	if aerr != nil {
+	if aerr := s.authenticate(ctx, r, body, &svy, now); aerr != nil {
 		if aerr.Status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="touchstone"`)
 		}
-		return writeError(w, aerr), 0, 0, 0
+		return refused(w, aerr, &svy, 0)
 	}
 
 	t, rules := targetOf(&svy, s.cfg)
 	responses, perr := Parse(body, rules, now)
 	if perr != nil {
-		return writeError(w, perr), 0, 0, countResponses(body)
+		return refused(w, perr, &svy, countResponses(body))
 	}
+	accepted, duplicates, cerr := s.commit(t, responses)
+	if cerr != nil {
+		return refused(w, cerr, &svy, len(responses))
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"accepted": accepted, "duplicates": duplicates})
+	return outcome{code: http.StatusOK, accepted: accepted, duplicates: duplicates, survey: &svy}
+}
 
-	// Split by lane, queue every part, then wait for all of them.
+// authenticate checks the request against the Survey's credentials, and
+// once more with freshly read Secrets when it fails (a Secret rotated a
+// moment ago).
+func (s *Server) authenticate(ctx context.Context, r *http.Request, body []byte, svy *cxv1alpha1.Survey, now time.Time) *Error {
+	creds, aerr := credentialsOf(ctx, s.cfg.Secrets, svy, false)
+	if aerr != nil {
+		return aerr
+	}
+	aerr = authenticate(r, body, creds, now, s.cfg.MaxSkew)
+	if aerr == nil || aerr.Status != http.StatusUnauthorized {
+		return aerr
+	}
+	if creds, aerr = credentialsOf(ctx, s.cfg.Secrets, svy, true); aerr != nil {
+		return aerr
+	}
+	return authenticate(r, body, creds, now, s.cfg.MaxSkew)
+}
+
+// commit queues the responses of each lane with the group committer and
+// waits until all of them are durable (or failed): nothing is
+// acknowledged that is not durable.
+func (s *Server) commit(t Target, responses []Response) (accepted, duplicates int, err *Error) {
 	byLane := map[int][]Response{}
 	for _, resp := range responses {
 		l := LaneOf(resp.IDHash)
@@ -276,21 +307,20 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, key types.Namesp
 		p, err := s.committer.submit(t, lane, rs)
 		if err != nil {
 			// Parts already queued still commit; the retry finds them as
-			// duplicates. Nothing is acknowledged that is not durable.
-			return writeError(w, &Error{Status: http.StatusTooManyRequests, Reason: ReasonOverloaded, RetryAfter: time.Second,
-				Message: "too many responses are waiting to be stored: retry shortly"}), 0, 0, len(responses)
+			// duplicates.
+			return 0, 0, &Error{Status: http.StatusTooManyRequests, Reason: ReasonOverloaded, RetryAfter: time.Second,
+				Message: "too many responses are waiting to be stored: retry shortly"}
 		}
 		parts = append(parts, p)
 	}
-	accepted, duplicates := 0, 0
 	for _, p := range parts {
 		select {
 		case <-p.done:
 		case <-s.committer.ctx.Done():
-			return writeError(w, unavailable(errors.New("the receiver is shutting down"))), 0, 0, len(responses)
+			return 0, 0, unavailable(errors.New("the receiver is shutting down"))
 		}
 		if p.err != nil {
-			return writeError(w, unavailable(p.err)), 0, 0, len(responses)
+			return 0, 0, unavailable(p.err)
 		}
 		for _, d := range p.duplicate {
 			if d {
@@ -300,8 +330,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, key types.Namesp
 			}
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"accepted": accepted, "duplicates": duplicates})
-	return http.StatusOK, accepted, duplicates, 0
+	return accepted, duplicates, nil
 }
 
 // targetOf derives the commit target and the validation rules of a Survey.

@@ -1,10 +1,13 @@
-// Package objectives turns a Scorecard's API objects into the inputs of
-// internal/evaluate and its results back into status: target bounds and
-// thresholds from Quantities, the value an objective reads from a Survey,
-// Touchpoint or Scorecard status (or why it has none), the objectives'
-// status and the Ready condition. It reads API types but talks to no
-// server, so the Scorecard controller only fetches the sources and writes
-// what this package computes.
+// Package scorecard decides what a Scorecard's status says: it turns the
+// card's API objects into the inputs of its Kubernetes-free core
+// (internal/scorecard/verdict) and the verdict back into status. Target
+// bounds and thresholds from Quantities, the value an objective reads from
+// a Survey, Touchpoint or Scorecard status (or why it has none), the
+// objectives' status and the Ready condition. It reads API types but talks
+// to no server, so the Scorecard controller only fetches the sources and
+// writes what this package computes.
+//
+// Imports: api/v1alpha1, apimachinery types, internal/scorecard/verdict.
 package scorecard
 
 import (

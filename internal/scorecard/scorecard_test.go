@@ -202,7 +202,7 @@ func TestSourceNotFoundAndCycleReason(t *testing.T) {
 	}
 }
 
-// workedCard is the worked example of internal/evaluate: thresholds
+// workedCard is the worked example of internal/scorecard/verdict: thresholds
 // 90 / 75; csat (weight 3, key, >= 80, warning >= 70) reads 85 and
 // passes; backlog (weight 1, <= 15, warning <= 25) reads 20 and warns;
 // first-response (weight 2, <= 7200) has no data. Earned 3 + 0.5 + 0 = 3.5

@@ -1,5 +1,7 @@
-// Package score is Touchstone's statistics engine: it turns counts of survey
-// responses into scores, confidence intervals and trends.
+// Package stats is Touchstone's statistics engine: it turns counts of survey
+// responses into scores, confidence intervals and trends, and renders
+// numbers for display (Format, FormatSignificant). It is pure Go: it imports
+// nothing from Kubernetes, only gonum for the distributions.
 //
 // Everything works on a Tally (responses counted per scale point), never on
 // individual responses, so the cost of scoring a window depends on the number

@@ -1,8 +1,11 @@
-// Package surveyscore turns a Survey's ResponseTally records into its
-// published status: it sums the tallies of the rolling window and of the
-// previous one, scores them with internal/score, caps segment values, and
-// renders the numbers as display strings. It reads and writes API types
-// but talks to no server, so the Survey controller stays a thin shell.
+// Package survey decides what a Survey's status says: it sums the
+// ResponseTally records of the rolling window and of the previous one,
+// scores them with internal/stats, caps segment values, renders the numbers
+// as display strings, and sets the DataSufficient and Ready conditions. It
+// reads and writes API types but talks to no server, so the Survey
+// controller stays a thin shell.
+//
+// Imports: api/v1alpha1, apimachinery types, internal/stats.
 package survey
 
 import (
@@ -63,13 +66,10 @@ func Options(spec *cxv1alpha1.SurveySpec) stats.Options {
 // Tallies of other Surveys (an earlier one of the same name) are skipped.
 func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.ResponseTally, now time.Time) (Summary, error) {
 	sc := spec.ScaleOrDefault()
-	scale := stats.Scale{Min: int(sc.Min), Max: int(sc.Max)}
 	s := Summary{Window: stats.CurrentWindow(now, spec.WindowDays())}
 	s.PreviousWindow = s.Window.Previous()
+	sums := newWindowSums(stats.Scale{Min: int(sc.Min), Max: int(sc.Max)})
 	cutoff := stats.RetentionCutoff(now, spec.RetentionOrDefault())
-
-	current, previous := stats.NewTally(scale), stats.NewTally(scale)
-	segments := map[string]map[string]*stats.Tally{}
 	for i := range tallies {
 		t := &tallies[i]
 		if t.SurveyUID != uid {
@@ -79,67 +79,96 @@ func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.Res
 		if err != nil {
 			return s, fmt.Errorf("tally %s: day: %w", t.Name, err)
 		}
-		if day < cutoff {
-			s.Expired = append(s.Expired, t.Name)
-			continue
-		}
-		if t.ScaleMin != sc.Min || t.ScaleMax != sc.Max {
-			s.Ignored++
-			continue
-		}
-		var into *stats.Tally
 		switch {
+		case day < cutoff:
+			s.Expired = append(s.Expired, t.Name)
+		case t.ScaleMin != sc.Min || t.ScaleMax != sc.Max:
+			s.Ignored++
 		case s.Window.Contains(day):
-			into = &current
-		case s.PreviousWindow.Contains(day):
-			into = &previous
-		default:
-			continue
-		}
-		counts, err := stats.ParseTally(scale, t.Counts)
-		if err != nil {
-			return s, fmt.Errorf("tally %s: counts: %w", t.Name, err)
-		}
-		if err := into.Merge(counts); err != nil {
-			return s, err
-		}
-		if into != &current {
-			continue
-		}
-		if t.LastReceived != nil && t.LastReceived.After(s.LastReceived) {
-			s.LastReceived = t.LastReceived.Time
-		}
-		for _, seg := range t.Segments {
-			if segments[seg.Name] == nil {
-				segments[seg.Name] = map[string]*stats.Tally{}
+			if err := sums.addCurrent(t); err != nil {
+				return s, err
 			}
-			for _, v := range seg.Values {
-				c, err := stats.ParseTally(scale, v.Counts)
-				if err != nil {
-					return s, fmt.Errorf("tally %s: segment %s=%s: %w", t.Name, seg.Name, v.Value, err)
-				}
-				acc := segments[seg.Name][v.Value]
-				if acc == nil {
-					n := stats.NewTally(scale)
-					acc = &n
-					segments[seg.Name][v.Value] = acc
-				}
-				if err := acc.Merge(c); err != nil {
-					return s, err
-				}
+			if t.LastReceived != nil && t.LastReceived.After(s.LastReceived) {
+				s.LastReceived = t.LastReceived.Time
+			}
+		case s.PreviousWindow.Contains(day):
+			if err := sums.addPrevious(t); err != nil {
+				return s, err
 			}
 		}
 	}
 
 	opts := Options(spec)
-	s.Current = stats.Score(current, opts)
-	s.Previous = stats.Score(previous, opts)
+	s.Current = stats.Score(sums.current, opts)
+	s.Previous = stats.Score(sums.previous, opts)
 	s.Trend = stats.CompareWindows(s.Current, s.Previous, opts.Kind, opts.ConfidenceLevel)
+	segments, err := sums.segmentResults(spec, opts)
+	s.Segments = segments
+	return s, err
+}
 
-	// Segments keep their declared order; values are capped again over
-	// the whole window (each day's tally capped its own).
+// windowSums are the tallies of a window, its previous window, and the
+// window's segment values, summed over days.
+type windowSums struct {
+	scale             stats.Scale
+	current, previous stats.Tally
+	// segments maps segment name -> value -> tally, in the window.
+	segments map[string]map[string]*stats.Tally
+}
+
+func newWindowSums(scale stats.Scale) *windowSums {
+	return &windowSums{scale: scale, current: stats.NewTally(scale), previous: stats.NewTally(scale),
+		segments: map[string]map[string]*stats.Tally{}}
+}
+
+// addPrevious adds a tally of the previous window (its counts only).
+func (w *windowSums) addPrevious(t *cxv1alpha1.ResponseTally) error {
+	counts, err := stats.ParseTally(w.scale, t.Counts)
+	if err != nil {
+		return fmt.Errorf("tally %s: counts: %w", t.Name, err)
+	}
+	return w.previous.Merge(counts)
+}
+
+// addCurrent adds a tally of the window: its counts and its segments.
+func (w *windowSums) addCurrent(t *cxv1alpha1.ResponseTally) error {
+	counts, err := stats.ParseTally(w.scale, t.Counts)
+	if err != nil {
+		return fmt.Errorf("tally %s: counts: %w", t.Name, err)
+	}
+	if err := w.current.Merge(counts); err != nil {
+		return err
+	}
+	for _, seg := range t.Segments {
+		if w.segments[seg.Name] == nil {
+			w.segments[seg.Name] = map[string]*stats.Tally{}
+		}
+		for _, v := range seg.Values {
+			c, err := stats.ParseTally(w.scale, v.Counts)
+			if err != nil {
+				return fmt.Errorf("tally %s: segment %s=%s: %w", t.Name, seg.Name, v.Value, err)
+			}
+			acc := w.segments[seg.Name][v.Value]
+			if acc == nil {
+				n := stats.NewTally(w.scale)
+				acc = &n
+				w.segments[seg.Name][v.Value] = acc
+			}
+			if err := acc.Merge(c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// segmentResults scores each declared segment's values over the window.
+// Segments keep their declared order; values are capped again over the
+// whole window (each day's tally capped its own).
+func (w *windowSums) segmentResults(spec *cxv1alpha1.SurveySpec, opts stats.Options) ([]Segment, error) {
+	var out []Segment
 	for _, decl := range spec.Segments {
-		vals := segments[decl.Name]
+		vals := w.segments[decl.Name]
 		if len(vals) == 0 {
 			continue
 		}
@@ -150,7 +179,7 @@ func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.Res
 		sort.Slice(list, func(i, j int) bool { return list[i].Value < list[j].Value })
 		kept, other, err := stats.CapValues(list, decl.MaxValuesOrDefault())
 		if err != nil {
-			return s, err
+			return out, err
 		}
 		seg := Segment{Name: decl.Name}
 		for _, v := range kept {
@@ -159,9 +188,9 @@ func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.Res
 		if other.N() > 0 {
 			seg.Values = append(seg.Values, SegmentValue{Value: stats.OtherValue, Result: stats.Score(other, opts)})
 		}
-		s.Segments = append(s.Segments, seg)
+		out = append(out, seg)
 	}
-	return s, nil
+	return out, nil
 }
 
 // Decimals used for display: scores and percentages to one decimal, means

@@ -1,6 +1,6 @@
-// Package evaluate scores a scorecard: it compares each objective's value
-// with its target and warning band, and turns the weighted results into a
-// total score and a verdict. It follows the Keptn quality-gate analysis
+// Package verdict is the Kubernetes-free core of a Scorecard: it judges
+// each objective's value against its target and warning band (Judge), and
+// turns the weighted results into a total score and a verdict (JudgeCard). It follows the Keptn quality-gate analysis
 // rule:
 //
 //   - an objective inside its target passes and earns its full weight;
@@ -17,8 +17,9 @@
 // Worked example, thresholds pass 90 / warning 75, weights 3, 1, 2:
 // Pass 3 + Warning 0.5 + Fail 0 = 3.5 of 6 = 58.33, below 75: Fail.
 //
-// The package imports nothing from Kubernetes: it takes float64 values,
-// optional bounds, weights, key flags and thresholds.
+// The package imports nothing from Kubernetes (only internal/stats, for the
+// shared number formatter): it takes float64 values, optional bounds,
+// weights, key flags and thresholds.
 package verdict
 
 import (
