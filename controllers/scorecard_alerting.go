@@ -12,7 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
@@ -168,7 +167,7 @@ func (w *ruleWriter) deleteRule(ctx context.Context, sc *cxv1alpha1.Scorecard) e
 	if !metav1.IsControlledBy(rule, sc) {
 		return nil
 	}
-	return client.IgnoreNotFound(w.client.Delete(ctx, rule, client.Preconditions{UID: ptr.To(rule.GetUID())}))
+	return client.IgnoreNotFound(w.client.Delete(ctx, rule, client.Preconditions{UID: new(rule.GetUID())}))
 }
 
 // forgetAbsence forgets that the CRD was absent (an event of the CRD

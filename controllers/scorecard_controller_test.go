@@ -3,6 +3,7 @@ package controllers_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -101,9 +102,7 @@ func sortedKeys(m map[string]string) []string {
 // Touchpoint's status says them.
 func (f *scTouchpoint) set(g Gomega, values map[string]string) {
 	f.mu.Lock()
-	for k, v := range values {
-		f.values[k] = v
-	}
+	maps.Copy(f.values, values)
 	var metrics []cxv1alpha1.MetricStatus
 	now := metav1.Now()
 	for _, m := range sortedKeys(f.values) {
@@ -287,9 +286,7 @@ func TestScorecardScoresWeightedObjectives(t *testing.T) {
 	card := map[string]string{"namespace": ns, "scorecard": "support"}
 	with := func(k, v string) map[string]string {
 		m := map[string]string{k: v}
-		for a, b := range card {
-			m[a] = b
-		}
+		maps.Copy(m, card)
 		return m
 	}
 	eventually(g, series("cx_scorecard_score", card)).Should(BeNumerically("~", 4.5*100/7, 1e-9))

@@ -16,7 +16,6 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
@@ -423,7 +422,7 @@ func TestSurveyTalliesPastRetentionAreTrimmed(t *testing.T) {
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: map[string]string{
 				cxv1alpha1.LabelSurveyUID: string(svy.UID), cxv1alpha1.LabelDay: day, cxv1alpha1.LabelLane: "0"}},
 			Survey: svy.Name, SurveyUID: string(svy.UID), Day: day, ScaleMin: 1, ScaleMax: 5,
-			Counts: counts, Responses: n, LastReceived: ptr.To(metav1.Now()),
+			Counts: counts, Responses: n, LastReceived: new(metav1.Now()),
 		}
 	}
 	// Previous window (8 days ago): 40 of 100 satisfied; current (today):

@@ -3,6 +3,7 @@ package controllers_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -224,9 +225,7 @@ func TestTouchpointCollectsAndDerives(t *testing.T) {
 
 func with(labels map[string]string, k, v string) map[string]string {
 	out := map[string]string{k: v}
-	for a, b := range labels {
-		out[a] = b
-	}
+	maps.Copy(out, labels)
 	return out
 }
 

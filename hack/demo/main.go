@@ -226,7 +226,7 @@ func runTour(ctx context.Context, env *devenv.Env) error {
 	_, block, _ := strings.Cut(after, "```sh\n")
 	block, _, _ = strings.Cut(block, "```")
 	var script []string
-	for _, line := range strings.Split(block, "\n") {
+	for line := range strings.SplitSeq(block, "\n") {
 		if strings.HasPrefix(line, "export ") {
 			line = "export " + tourEnv(env)
 		}

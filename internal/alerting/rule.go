@@ -9,6 +9,7 @@ package alerting
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -102,9 +103,7 @@ func RuleFor(sc *cxv1alpha1.Scorecard) *unstructured.Unstructured {
 	u.SetNamespace(ns)
 	u.SetName(name)
 	labels := map[string]string{}
-	for k, v := range a.RuleLabels {
-		labels[k] = v
-	}
+	maps.Copy(labels, a.RuleLabels)
 	labels["app.kubernetes.io/managed-by"] = "touchstone"
 	labels["cx.touchstone.dev/scorecard"] = name
 	u.SetLabels(labels)

@@ -160,10 +160,10 @@ func (it *derivation) compile(base *cel.Env, vars []string, expr string) error {
 // to its messages.
 func oneLine(msg string) string {
 	var parts []string
-	for _, l := range strings.Split(msg, "\n") {
+	for l := range strings.SplitSeq(msg, "\n") {
 		l = strings.TrimSpace(l)
-		if strings.HasPrefix(l, "ERROR: ") {
-			parts = append(parts, strings.TrimPrefix(l, "ERROR: "))
+		if after, ok0 := strings.CutPrefix(l, "ERROR: "); ok0 {
+			parts = append(parts, after)
 		}
 	}
 	if len(parts) == 0 {

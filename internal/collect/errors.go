@@ -84,8 +84,7 @@ func AsError(err error) *Error {
 	if err == nil {
 		return nil
 	}
-	var e *Error
-	if errors.As(err, &e) {
+	if e, ok := errors.AsType[*Error](err); ok {
 		return e
 	}
 	return classify(err, "")
@@ -94,8 +93,7 @@ func AsError(err error) *Error {
 // classify turns a transport error into an *Error. target is the redacted
 // address the request went to, when known.
 func classify(err error, target string) *Error {
-	var e *Error
-	if errors.As(err, &e) {
+	if e, ok := errors.AsType[*Error](err); ok {
 		return e
 	}
 	if errors.Is(err, errBodyTooLarge) {
@@ -103,8 +101,7 @@ func classify(err error, target string) *Error {
 	}
 	// Strip the *url.Error wrapper: its URL may carry a query string or
 	// user info; target is the redacted address.
-	var uerr *url.Error
-	if errors.As(err, &uerr) {
+	if uerr, ok := errors.AsType[*url.Error](err); ok {
 		if target == "" {
 			target = redactURL(uerr.URL)
 		}

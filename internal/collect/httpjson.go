@@ -205,8 +205,7 @@ func valueOf(v reflect.Value) any {
 
 // jsonErrorWhere says where decoding failed without quoting the body.
 func jsonErrorWhere(err error, size int) string {
-	var syn *json.SyntaxError
-	if errors.As(err, &syn) {
+	if syn, ok := errors.AsType[*json.SyntaxError](err); ok {
 		return fmt.Sprintf("syntax error at offset %d", syn.Offset)
 	}
 

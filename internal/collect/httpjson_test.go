@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/utils/ptr"
-
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 )
 
@@ -152,7 +150,7 @@ func TestHTTPRunnerHeaders(t *testing.T) {
 	env, _, _ := newTestEnv(t, map[string]map[string]string{"helpdesk-api": {"token": "Bearer t0ken\n"}}, EnvOptions{})
 	r := httpRunner(env, srv.URL+"/tickets", "{.tickets.open}")
 	r.Source.Headers = []cxv1alpha1.HTTPHeader{
-		{Name: "X-Team", Value: ptr.To("support")},
+		{Name: "X-Team", Value: new("support")},
 		{Name: "Authorization", ValueFrom: &cxv1alpha1.SecretKeyRef{Name: "helpdesk-api", Key: "token"}},
 	}
 	if _, err := r.Run(context.Background()); err != nil {

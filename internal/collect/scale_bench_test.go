@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -122,7 +122,7 @@ func BenchmarkScheduler1000Collectors(b *testing.B) {
 		cpu := cpuTime() - cpu0
 
 		mu.Lock()
-		sort.Slice(drifts, func(i, j int) bool { return drifts[i] < drifts[j] })
+		slices.Sort(drifts)
 		n := len(drifts)
 		p50, p99, worst := percentile(drifts, 0.50), percentile(drifts, 0.99), percentile(drifts, 1)
 		mu.Unlock()

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -330,7 +330,7 @@ func TestSchedulerSlowSourceDoesNotDelayOthers(t *testing.T) {
 	for _, r := range log.of("fast") {
 		drifts = append(drifts, r.Started.Sub(r.Planned))
 	}
-	sort.Slice(drifts, func(i, j int) bool { return drifts[i] < drifts[j] })
+	slices.Sort(drifts)
 	if worst := drifts[len(drifts)-2]; worst > 100*time.Millisecond {
 		t.Errorf("a hanging source delayed another one: drifts %v", drifts)
 	}

@@ -57,7 +57,7 @@ func TestBuildStatusValuesAndSince(t *testing.T) {
 	if churned.Value != "5" || churned.Source != "churned" || !churned.Since.Equal(&metav1.Time{Time: t0.Truncate(time.Second)}) {
 		t.Errorf("churned: %+v", churned)
 	}
-	if c := res.Collectors[0]; c.LastRunTime.Time.Nanosecond() != 0 || c.NextRunTime.Time.Nanosecond() != 0 || c.LastSuccessTime == nil {
+	if c := res.Collectors[0]; c.LastRunTime.Nanosecond() != 0 || c.NextRunTime.Nanosecond() != 0 || c.LastSuccessTime == nil {
 		t.Errorf("collector times are not whole seconds: %+v", c)
 	}
 	wantValues := []metrics.TouchpointValue{{Metric: "churned", Unit: "count", Value: 5}, {Metric: "customers_at_start", Unit: "count", Value: 200}, {Metric: "churn_ratio", Unit: "ratio", Value: 0.025}}

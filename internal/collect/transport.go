@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"sync"
@@ -55,8 +56,7 @@ func NewEnv(resolver *secrets.Resolver, o EnvOptions) *Env {
 // ErrSecret when it cannot.
 func (e *Env) secret(ctx context.Context, namespace, field string, ref cxv1alpha1.SecretKeyRef) ([]byte, error) {
 	v, err := e.Secrets.Value(ctx, namespace, field, ref)
-	var serr *secrets.Error
-	if errors.As(err, &serr) {
+	if serr, ok := errors.AsType[*secrets.Error](err); ok {
 		return nil, &Error{Kind: ErrSecret, Reason: serr.Reason, Message: truncate(serr.Message)}
 	}
 	return v, err
@@ -136,8 +136,7 @@ func (e bodyTooLargeError) Error() string {
 func (e bodyTooLargeError) Is(target error) bool { return target == errBodyTooLarge }
 
 func bodyTooLargeMessage(err error) string {
-	var e bodyTooLargeError
-	if errors.As(err, &e) {
+	if e, ok := errors.AsType[bodyTooLargeError](err); ok {
 		return e.Error()
 	}
 	return errBodyTooLarge.Error()
@@ -198,8 +197,6 @@ type withHeaders struct {
 
 func (w *withHeaders) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
-	for k, v := range w.headers {
-		req.Header[k] = v
-	}
+	maps.Copy(req.Header, w.headers)
 	return w.next.RoundTrip(req)
 }

@@ -155,7 +155,7 @@ func (s *Sources) registerShopMetrics(reg *prometheus.Registry) {
 			payments.WithLabelValues("error").Add(n * s.value("payment_errors", 0.018, 0.008))
 			invoices.WithLabelValues("paid").Add(1)
 			invoices.WithLabelValues("failed").Add(0.02)
-			for k := 0; k < 5; k++ {
+			for k := range 5 {
 				latency.WithLabelValues("/products/:id").Observe(s.value("page_seconds", 1.2, 0.4) * (0.5 + float64(k)/4))
 			}
 		}

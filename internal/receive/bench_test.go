@@ -7,7 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -122,7 +122,7 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 		)
 		writes0, commit0 := commitStats(b)
 		stop := time.Now().Add(d)
-		for c := 0; c < clients; c++ {
+		for c := range clients {
 			wg.Add(1)
 			go func(c int) {
 				defer wg.Done()
@@ -150,7 +150,7 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 			}(c)
 		}
 		wg.Wait()
-		sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+		slices.Sort(latencies)
 		r := result{rps: float64(ok.Load()) / d.Seconds(), codes: codes}
 		writes1, commit1 := commitStats(b)
 		r.writes, r.commitSeconds = writes1-writes0, commit1-commit0

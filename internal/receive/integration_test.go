@@ -21,7 +21,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
@@ -151,7 +150,8 @@ func (o *operator) stop() {
 	<-o.done
 }
 
-func ptrDuration(d time.Duration) *time.Duration { return &d }
+//go:fix inline
+func ptrDuration(d time.Duration) *time.Duration { return new(d) }
 
 // freeAddr returns a local address nobody listens on.
 func freeAddr(t *testing.T) string {
@@ -378,7 +378,7 @@ func TestAnAPIServerOutageNeverAcknowledgesUnstoredResponses(t *testing.T) {
 		// Past the stop timeout the process is killed, like a crash.
 		g.Expect(err.Error()).To(ContainSubstring("timeout waiting for process kube-apiserver to stop"))
 	}
-	secure := apiserver.SecureServing.Address + ":" + apiserver.SecureServing.Port
+	secure := apiserver.Address + ":" + apiserver.Port
 	g.Eventually(func() error {
 		c, err := net.Dial("tcp", secure)
 		if err == nil {
@@ -421,5 +421,5 @@ func TestTwoReceiversCountEachResponseOnce(t *testing.T) {
 // controllerConfig lets several managers in one test process register
 // controllers of the same name.
 func controllerConfig() config.Controller {
-	return config.Controller{SkipNameValidation: ptr.To(true)}
+	return config.Controller{SkipNameValidation: new(true)}
 }

@@ -235,8 +235,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, key types.Namesp
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return refused(w, &Error{Status: http.StatusRequestEntityTooLarge, Reason: ReasonBodyTooLarge,
 				Message: fmt.Sprintf("body is larger than %d bytes: send fewer responses per request", s.cfg.MaxBodyBytes)}, nil, 0)
 		}

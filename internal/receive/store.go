@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,7 +17,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
@@ -139,7 +139,7 @@ func (s *APIStore) Commit(ctx context.Context, t Target, lane int, rs []Response
 	for d := range byDay {
 		days = append(days, d)
 	}
-	sort.Slice(days, func(i, j int) bool { return days[i] < days[j] })
+	slices.Sort(days)
 	for _, day := range days {
 		if err := s.commitDay(ctx, t, lane, day, rs, byDay[day], dup); err != nil {
 			return nil, err
@@ -153,7 +153,7 @@ func (s *APIStore) Commit(ctx context.Context, t Target, lane int, rs []Response
 // version it read, and on a conflict reads again and retries.
 func (s *APIStore) commitDay(ctx context.Context, t Target, lane int, day stats.Day, rs []Response, idx []int, dup []bool) error {
 	st := s.state(laneKey{uid: t.UID, day: day, lane: lane})
-	for attempt := 0; attempt < maxAttempts; attempt++ {
+	for range maxAttempts {
 		if !st.loaded {
 			if err := s.load(ctx, t, lane, day, st); err != nil {
 				return err
@@ -302,7 +302,7 @@ func (s *APIStore) apply(st *laneState, t Target, lane int, day stats.Day, rs []
 	obj.Responses = total.N()
 	obj.Segments = segs.encode()
 	obj.ResponseIDs = ids
-	obj.LastReceived = ptr.To(metav1.NewTime(time.Now().UTC().Truncate(time.Second)))
+	obj.LastReceived = new(metav1.NewTime(time.Now().UTC().Truncate(time.Second)))
 	return obj, nil
 }
 
@@ -323,7 +323,7 @@ func newTally(t Target, lane int, day stats.Day, seq int32) *cxv1alpha1.Response
 				Kind:       "Survey",
 				Name:       t.Name,
 				UID:        t.UID,
-				Controller: ptr.To(true),
+				Controller: new(true),
 			}},
 		},
 		Survey:    t.Name,

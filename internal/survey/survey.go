@@ -15,7 +15,6 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/internal/stats"
@@ -208,7 +207,7 @@ func (s Summary) ApplyTo(spec *cxv1alpha1.SurveySpec, st *cxv1alpha1.SurveyStatu
 	kind := stats.Kind(spec.Type)
 	d := decimals(kind)
 	cur := s.Current
-	st.WindowStart = ptr.To(metav1.NewTime(s.Window.First.Start()))
+	st.WindowStart = new(metav1.NewTime(s.Window.First.Start()))
 	st.Responses = cur.N
 	st.Score = stats.Format(cur.Score, d)
 	st.MarginOfError = stats.Format(cur.MarginOfError, d)
@@ -252,7 +251,7 @@ func (s Summary) ApplyTo(spec *cxv1alpha1.SurveySpec, st *cxv1alpha1.SurveyStatu
 	}
 	st.LastResponseTime = nil
 	if !s.LastReceived.IsZero() {
-		st.LastResponseTime = ptr.To(metav1.NewTime(s.LastReceived.UTC().Truncate(time.Second)))
+		st.LastResponseTime = new(metav1.NewTime(s.LastReceived.UTC().Truncate(time.Second)))
 	}
 }
 

@@ -6,12 +6,15 @@ import (
 	"testing"
 )
 
-func f(v float64) *float64 { return &v }
+//go:fix inline
+func f(v float64) *float64 { return new(v) }
 
-func atLeast(v float64) Bounds    { return Bounds{Min: f(v)} }
-func atMost(v float64) Bounds     { return Bounds{Max: f(v)} }
-func between(a, b float64) Bounds { return Bounds{Min: f(a), Max: f(b)} }
-func band(b Bounds) *Bounds       { return &b }
+func atLeast(v float64) Bounds    { return Bounds{Min: new(v)} }
+func atMost(v float64) Bounds     { return Bounds{Max: new(v)} }
+func between(a, b float64) Bounds { return Bounds{Min: new(a), Max: new(b)} }
+
+//go:fix inline
+func band(b Bounds) *Bounds { return new(b) }
 
 func value(name string, v float64, target Bounds, warning *Bounds, weight int32) Objective {
 	return Objective{Name: name, Value: v, HasValue: true, Target: target, Warning: warning, Weight: weight}
@@ -26,24 +29,24 @@ func TestJudge(t *testing.T) {
 		reason string
 	}{
 		// target >= 80, warning >= 70, weight 3.
-		{"above min passes", value("csat", 85, atLeast(80), band(atLeast(70)), 3), Pass, 3, "85 is inside the target >= 80"},
-		{"min is inclusive", value("csat", 80, atLeast(80), band(atLeast(70)), 3), Pass, 3, ""},
-		{"warning band earns half", value("csat", 75, atLeast(80), band(atLeast(70)), 3), Warning, 1.5,
+		{"above min passes", value("csat", 85, atLeast(80), new(atLeast(70)), 3), Pass, 3, "85 is inside the target >= 80"},
+		{"min is inclusive", value("csat", 80, atLeast(80), new(atLeast(70)), 3), Pass, 3, ""},
+		{"warning band earns half", value("csat", 75, atLeast(80), new(atLeast(70)), 3), Warning, 1.5,
 			"75 misses the target >= 80 but is inside the warning band >= 70"},
-		{"warning min is inclusive", value("csat", 70, atLeast(80), band(atLeast(70)), 3), Warning, 1.5, ""},
-		{"below warning fails", value("csat", 69.9, atLeast(80), band(atLeast(70)), 3), Fail, 0,
+		{"warning min is inclusive", value("csat", 70, atLeast(80), new(atLeast(70)), 3), Warning, 1.5, ""},
+		{"below warning fails", value("csat", 69.9, atLeast(80), new(atLeast(70)), 3), Fail, 0,
 			"69.9 is outside the target >= 80 and the warning band >= 70"},
 		// target <= 7200, warning <= 14400, weight 2.
-		{"below max passes", value("first-response", 3600, atMost(7200), band(atMost(14400)), 2), Pass, 2, ""},
-		{"max is inclusive", value("first-response", 7200, atMost(7200), band(atMost(14400)), 2), Pass, 2, ""},
-		{"max warning band", value("first-response", 10000, atMost(7200), band(atMost(14400)), 2), Warning, 1, ""},
-		{"above max warning fails", value("first-response", 20000, atMost(7200), band(atMost(14400)), 2), Fail, 0, ""},
+		{"below max passes", value("first-response", 3600, atMost(7200), new(atMost(14400)), 2), Pass, 2, ""},
+		{"max is inclusive", value("first-response", 7200, atMost(7200), new(atMost(14400)), 2), Pass, 2, ""},
+		{"max warning band", value("first-response", 10000, atMost(7200), new(atMost(14400)), 2), Warning, 1, ""},
+		{"above max warning fails", value("first-response", 20000, atMost(7200), new(atMost(14400)), 2), Fail, 0, ""},
 		// target 0.5 .. 2, warning 0.25 .. 3, weight 1.
-		{"inside range", value("ratio", 1, between(0.5, 2), band(between(0.25, 3)), 1), Pass, 1, "1 is inside the target 0.5 .. 2"},
-		{"below range in band", value("ratio", 0.3, between(0.5, 2), band(between(0.25, 3)), 1), Warning, 0.5, ""},
-		{"above range in band", value("ratio", 2.5, between(0.5, 2), band(between(0.25, 3)), 1), Warning, 0.5, ""},
-		{"below band", value("ratio", 0.1, between(0.5, 2), band(between(0.25, 3)), 1), Fail, 0, ""},
-		{"above band", value("ratio", 3.01, between(0.5, 2), band(between(0.25, 3)), 1), Fail, 0, ""},
+		{"inside range", value("ratio", 1, between(0.5, 2), new(between(0.25, 3)), 1), Pass, 1, "1 is inside the target 0.5 .. 2"},
+		{"below range in band", value("ratio", 0.3, between(0.5, 2), new(between(0.25, 3)), 1), Warning, 0.5, ""},
+		{"above range in band", value("ratio", 2.5, between(0.5, 2), new(between(0.25, 3)), 1), Warning, 0.5, ""},
+		{"below band", value("ratio", 0.1, between(0.5, 2), new(between(0.25, 3)), 1), Fail, 0, ""},
+		{"above band", value("ratio", 3.01, between(0.5, 2), new(between(0.25, 3)), 1), Fail, 0, ""},
 		// No warning band: outside the target is a failure.
 		{"no band fails", value("errors", 0.03, atMost(0.02), nil, 1), Fail, 0, "0.03 is outside the target <= 0.02"},
 		// Weight 0 (unset in memory) counts as 1.
@@ -59,7 +62,7 @@ func TestJudge(t *testing.T) {
 			"1 is outside the target >= 2 (key objective: fails the card)"},
 		{"key no data", Objective{Name: "k", Target: atLeast(2), Weight: 1, Key: true, NoDataReason: "gone"}, NoData, 0,
 			"gone (key objective: fails the card)"},
-		{"key warning does not fail", Objective{Name: "k", Value: 1.5, HasValue: true, Target: atLeast(2), Warning: band(atLeast(1)),
+		{"key warning does not fail", Objective{Name: "k", Value: 1.5, HasValue: true, Target: atLeast(2), Warning: new(atLeast(1)),
 			Weight: 2, Key: true}, Warning, 1, "1.5 misses the target >= 2 but is inside the warning band >= 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -79,9 +82,9 @@ func TestJudge(t *testing.T) {
 
 func TestJudgeCard(t *testing.T) {
 	th := Thresholds{Pass: 90, Warning: 75}
-	pass := func(name string, w int32) Objective { return value(name, 1, atLeast(1), band(atLeast(0)), w) }
-	warn := func(name string, w int32) Objective { return value(name, 0.5, atLeast(1), band(atLeast(0)), w) }
-	fail := func(name string, w int32) Objective { return value(name, -1, atLeast(1), band(atLeast(0)), w) }
+	pass := func(name string, w int32) Objective { return value(name, 1, atLeast(1), new(atLeast(0)), w) }
+	warn := func(name string, w int32) Objective { return value(name, 0.5, atLeast(1), new(atLeast(0)), w) }
+	fail := func(name string, w int32) Objective { return value(name, -1, atLeast(1), new(atLeast(0)), w) }
 	noData := func(name string, w int32) Objective { return Objective{Name: name, Target: atLeast(1), Weight: w} }
 	key := func(o Objective) Objective { o.Key = true; return o }
 
