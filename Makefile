@@ -72,7 +72,7 @@ vet: ## Run go vet.
 	go vet ./...
 
 .PHONY: lint
-lint: $(GOLANGCI_LINT) ## Run golangci-lint with .golangci.yml (not yet part of verify).
+lint: $(GOLANGCI_LINT) ## Run golangci-lint with .golangci.yml (part of verify, so CI runs it).
 	$(GOLANGCI_LINT) run ./...
 
 .PHONY: lint-fix
@@ -80,7 +80,7 @@ lint-fix: $(GOLANGCI_LINT) ## Run golangci-lint and apply the fixes it can make 
 	$(GOLANGCI_LINT) run --fix ./...
 
 .PHONY: verify
-verify: manifests generate ## Fail when gofmt, go vet or the generated files are not clean.
+verify: manifests generate lint ## Fail when gofmt, go vet, golangci-lint or the generated files are not clean.
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	go vet ./...
 	go mod tidy -diff

@@ -250,7 +250,7 @@ func (r *ScorecardReconciler) readObjective(ctx context.Context, sc *cxv1alpha1.
 	case o.Scorecard != nil:
 		var nested cxv1alpha1.Scorecard
 		if err = r.Get(ctx, key(o.Scorecard.Name), &nested); err == nil {
-			text, reason = scorecard.ScorecardValue(&nested)
+			text, reason = scorecard.NestedCardValue(&nested)
 		}
 	default:
 		reason = scorecard.NoSourceReason

@@ -38,13 +38,13 @@ func setConditions(conds *[]metav1.Condition, generation int64, cs ...metav1.Con
 	}
 }
 
-// trimMessage bounds s to max bytes, cutting on a rune boundary and ending
-// with "..." when it cuts.
-func trimMessage(s string, max int) string {
-	if len(s) <= max {
+// trimMessage bounds s to limit bytes, cutting on a rune boundary and
+// ending with "..." when it cuts.
+func trimMessage(s string, limit int) string {
+	if len(s) <= limit {
 		return s
 	}
-	cut := max - len("...")
+	cut := limit - len("...")
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}

@@ -66,19 +66,14 @@ func post(t *testing.T, ns, survey, token, body string) (int, map[string]any) {
 
 // batch renders responses with the given scores as {"responses": [...]},
 // with ids prefix-0, prefix-1...
-func batch(prefix string, scores []int, segments ...map[string]string) string {
+func batch(prefix string, scores []int) string {
 	var b strings.Builder
 	b.WriteString(`{"responses":[`)
 	for i, s := range scores {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		seg := ""
-		if len(segments) > 0 {
-			data, _ := json.Marshal(segments[i%len(segments)])
-			seg = `,"segments":` + string(data)
-		}
-		fmt.Fprintf(&b, `{"id":"%s-%d","score":%d%s}`, prefix, i, s, seg)
+		fmt.Fprintf(&b, `{"id":"%s-%d","score":%d}`, prefix, i, s)
 	}
 	b.WriteString(`]}`)
 	return b.String()

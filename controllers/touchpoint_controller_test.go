@@ -86,10 +86,10 @@ func (s *jsonSource) set(k string, v float64) {
 	s.doc[k] = v
 }
 
-// httpCollector collects {.stats.<key>} from a JSON source.
-func httpCollector(name, metric string, unit cxv1alpha1.Unit, url, key string, interval time.Duration) cxv1alpha1.Collector {
+// httpCollector collects a count at {.stats.<key>} from a JSON source.
+func httpCollector(name, metric, url, key string, interval time.Duration) cxv1alpha1.Collector {
 	return cxv1alpha1.Collector{
-		Name: name, Metric: metric, Unit: unit,
+		Name: name, Metric: metric, Unit: cxv1alpha1.UnitCount,
 		Interval: &metav1.Duration{Duration: interval},
 		Timeout:  &metav1.Duration{Duration: 5 * time.Second},
 		HTTP:     &cxv1alpha1.HTTPSource{URL: url, JSONPath: "{.stats." + key + "}"},
@@ -160,9 +160,9 @@ func TestTouchpointCollectsAndDerives(t *testing.T) {
 	tp := newTouchpoint(ns, "renewal")
 	tp.Spec.Stage = cxv1alpha1.StageRenewal
 	tp.Spec.Collectors = []cxv1alpha1.Collector{
-		httpCollector("churned", "churned", cxv1alpha1.UnitCount, src.URL, "churned", time.Hour),
-		httpCollector("customers", "customers_at_start", cxv1alpha1.UnitCount, src.URL, "customers", time.Hour),
-		httpCollector("renewed", "renewed", cxv1alpha1.UnitCount, src.URL, "renewed", time.Hour),
+		httpCollector("churned", "churned", src.URL, "churned", time.Hour),
+		httpCollector("customers", "customers_at_start", src.URL, "customers", time.Hour),
+		httpCollector("renewed", "renewed", src.URL, "renewed", time.Hour),
 	}
 	tp.Spec.Derived = []cxv1alpha1.DerivedMetric{
 		{Metric: "churn_ratio", Unit: cxv1alpha1.UnitRatio, Expression: "churned / customers_at_start"},
@@ -249,8 +249,8 @@ func TestTouchpointRejectsAndReportsBadExpressions(t *testing.T) {
 
 	tp := newTouchpoint(ns, "helpdesk")
 	tp.Spec.Collectors = []cxv1alpha1.Collector{
-		httpCollector("resolved", "resolved", cxv1alpha1.UnitCount, src.URL, "resolved", 10*time.Second),
-		httpCollector("escalated", "escalated", cxv1alpha1.UnitCount, src.URL, "escalated", 10*time.Second),
+		httpCollector("resolved", "resolved", src.URL, "resolved", 10*time.Second),
+		httpCollector("escalated", "escalated", src.URL, "escalated", 10*time.Second),
 	}
 	tp.Spec.Derived = []cxv1alpha1.DerivedMetric{
 		{Metric: "resolution_percent", Unit: cxv1alpha1.UnitPercent, Expression: "100 * resolved / (resolved + escalated)"},
@@ -353,7 +353,7 @@ func TestTouchpointStatusIsNotRewrittenByUnchangedRuns(t *testing.T) {
 	src := newJSONSource(t, map[string]float64{"open": 12})
 	deleteTouchpointsAtEnd(t, ns)
 	tp := newTouchpoint(ns, "backlog")
-	tp.Spec.Collectors = []cxv1alpha1.Collector{httpCollector("open", "open_tickets", cxv1alpha1.UnitCount, src.URL, "open", 10*time.Second)}
+	tp.Spec.Collectors = []cxv1alpha1.Collector{httpCollector("open", "open_tickets", src.URL, "open", 10*time.Second)}
 	g.Expect(k8s.Create(ctx, tp)).To(Succeed())
 	eventually(g, tpStatusView(ctx, tp)).Should(HaveField("Ready", "True/CollectorsSucceeded"))
 
@@ -501,7 +501,7 @@ func BenchmarkTouchpointStatusWrites(b *testing.B) {
 			tp := newTouchpoint(ns.Name, fmt.Sprintf("tp-%03d", i))
 			for j, key := range []string{"a", "b", "c", "d", "e"}[:perTouchpoint] {
 				tp.Spec.Collectors = append(tp.Spec.Collectors,
-					httpCollector(fmt.Sprintf("c%d", j), "m_"+key, cxv1alpha1.UnitCount, src.URL, key, 10*time.Second))
+					httpCollector(fmt.Sprintf("c%d", j), "m_"+key, src.URL, key, 10*time.Second))
 			}
 			if err := k8s.Create(ctx, tp); err != nil {
 				b.Fatal(err)

@@ -123,5 +123,5 @@ type ResponseTallyList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&ResponseTally{}, &ResponseTallyList{})
+	register(&ResponseTally{}, &ResponseTallyList{})
 }

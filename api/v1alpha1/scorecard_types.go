@@ -351,5 +351,5 @@ type ScorecardList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Scorecard{}, &ScorecardList{})
+	register(&Scorecard{}, &ScorecardList{})
 }

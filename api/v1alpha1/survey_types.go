@@ -353,5 +353,5 @@ type SurveyList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Survey{}, &SurveyList{})
+	register(&Survey{}, &SurveyList{})
 }

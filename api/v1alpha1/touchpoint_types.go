@@ -418,5 +418,5 @@ type TouchpointList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Touchpoint{}, &TouchpointList{})
+	register(&Touchpoint{}, &TouchpointList{})
 }

@@ -82,7 +82,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	defer logFile.Close()
+	defer func() { _ = logFile.Close() }()
 	ctrl.SetLogger(zap.New(zap.WriteTo(logFile)))
 
 	fmt.Println("Touchstone demo: starting a local control plane, the operator and the Larkspur samples...")

@@ -1,10 +1,8 @@
 package collect
 
 import (
-	"context"
 	"errors"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,20 +17,9 @@ import (
 
 const testNS = "shop"
 
-// countingReader counts the Secret reads that reach the API.
-type countingReader struct {
-	client.Reader
-	gets atomic.Int64
-}
-
-func (c *countingReader) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-	c.gets.Add(1)
-	return c.Reader.Get(ctx, key, obj, opts...)
-}
-
 // newTestEnv returns an Env whose Secrets are the given ones (name ->
 // key -> value) in testNS.
-func newTestEnv(t testing.TB, secretData map[string]map[string]string, o EnvOptions) (*Env, *countingReader, client.Client) {
+func newTestEnv(t testing.TB, secretData map[string]map[string]string, o EnvOptions) *Env {
 	t.Helper()
 	scheme := runtime.NewScheme()
 	if err := corev1.AddToScheme(scheme); err != nil {
@@ -47,13 +34,18 @@ func newTestEnv(t testing.TB, secretData map[string]map[string]string, o EnvOpti
 		objs = append(objs, s)
 	}
 	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).Build()
-	r := &countingReader{Reader: c}
-	return NewEnv(secrets.NewResolver(r, time.Minute), o), r, c
+	return NewEnv(secrets.NewResolver(c, time.Minute), o)
 }
 
 // wantError checks that err is an *Error of the given kind whose message
 // contains every fragment.
-func wantError(t *testing.T, err error, kind ErrorKind, fragments ...string) *Error {
+func wantError(t *testing.T, err error, kind ErrorKind, fragments ...string) {
+	t.Helper()
+	_ = checkError(t, err, kind, fragments...)
+}
+
+// checkError is wantError returning the *Error, for further checks.
+func checkError(t *testing.T, err error, kind ErrorKind, fragments ...string) *Error {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("got no error, want a %s error containing %q", kind, fragments)

@@ -71,7 +71,7 @@ func httpRunner(env *Env, url, path string) *HTTPRunner {
 
 func TestHTTPRunnerValues(t *testing.T) {
 	srv := jsonStub(t, nil)
-	env, _, _ := newTestEnv(t, nil, EnvOptions{})
+	env := newTestEnv(t, nil, EnvOptions{})
 	for path, want := range map[string]float64{
 		"{.tickets.open}":                    12,
 		"{.tickets.ratio}":                   0.25, // a quoted number
@@ -96,7 +96,7 @@ func TestHTTPRunnerValues(t *testing.T) {
 
 func TestHTTPRunnerErrors(t *testing.T) {
 	srv := jsonStub(t, nil)
-	env, _, _ := newTestEnv(t, nil, EnvOptions{MaxResponseBytes: 4096})
+	env := newTestEnv(t, nil, EnvOptions{MaxResponseBytes: 4096})
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
 	for _, tc := range []struct {
@@ -127,7 +127,7 @@ func TestHTTPRunnerErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := httpRunner(env, tc.url, tc.path).Run(context.Background())
-			e := wantError(t, err, tc.kind, tc.fragments...)
+			e := checkError(t, err, tc.kind, tc.fragments...)
 			for _, leak := range []string{"customer secret data", "helpdesk", "apikey=abc"} {
 				if strings.Contains(e.Message, leak) {
 					t.Errorf("message %q leaks %q", e.Message, leak)
@@ -147,7 +147,7 @@ func TestHTTPRunnerErrors(t *testing.T) {
 func TestHTTPRunnerHeaders(t *testing.T) {
 	seen := make(chan http.Header, 1)
 	srv := jsonStub(t, seen)
-	env, _, _ := newTestEnv(t, map[string]map[string]string{"helpdesk-api": {"token": "Bearer t0ken\n"}}, EnvOptions{})
+	env := newTestEnv(t, map[string]map[string]string{"helpdesk-api": {"token": "Bearer t0ken\n"}}, EnvOptions{})
 	r := httpRunner(env, srv.URL+"/tickets", "{.tickets.open}")
 	r.Source.Headers = []cxv1alpha1.HTTPHeader{
 		{Name: "X-Team", Value: new("support")},
@@ -163,7 +163,7 @@ func TestHTTPRunnerHeaders(t *testing.T) {
 
 	r.Source.Headers[1].ValueFrom = &cxv1alpha1.SecretKeyRef{Name: "helpdesk-api", Key: "missing"}
 	_, err := r.Run(context.Background())
-	e := wantError(t, err, ErrSecret, `secret "helpdesk-api" named in spec.collectors[1].http.headers[1].valueFrom has no key "missing"`)
+	e := checkError(t, err, ErrSecret, `secret "helpdesk-api" named in spec.collectors[1].http.headers[1].valueFrom has no key "missing"`)
 	if e.Reason != cxv1alpha1.ReasonSecretKeyNotFound {
 		t.Errorf("reason %q", e.Reason)
 	}

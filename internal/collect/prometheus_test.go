@@ -102,7 +102,7 @@ func promRunner(env *Env, address, query string) *PrometheusRunner {
 
 func TestPrometheusRunnerValues(t *testing.T) {
 	_, srv := newPromStub(t)
-	env, _, _ := newTestEnv(t, nil, EnvOptions{})
+	env := newTestEnv(t, nil, EnvOptions{})
 	for query, want := range map[string]float64{"scalar": 42.5, "one": 17.25, "negative_zero": 0, "exponent_value": 0.001} {
 		got, err := promRunner(env, srv.URL, query).Run(context.Background())
 		if err != nil || got != want {
@@ -113,7 +113,7 @@ func TestPrometheusRunnerValues(t *testing.T) {
 
 func TestPrometheusRunnerErrors(t *testing.T) {
 	_, srv := newPromStub(t)
-	env, _, _ := newTestEnv(t, nil, EnvOptions{MaxResponseBytes: 2048})
+	env := newTestEnv(t, nil, EnvOptions{MaxResponseBytes: 2048})
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
 
@@ -139,7 +139,7 @@ func TestPrometheusRunnerErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := promRunner(env, tc.address, tc.query).Run(context.Background())
-			e := wantError(t, err, tc.kind, tc.fragments...)
+			e := checkError(t, err, tc.kind, tc.fragments...)
 			if tc.absent != "" && (strings.Contains(e.Message, tc.absent) || strings.Contains(e.SafeNote(), tc.absent)) {
 				t.Errorf("message %q leaks %q", e.Message, tc.absent)
 			}
@@ -171,7 +171,7 @@ func TestPrometheusRunnerErrors(t *testing.T) {
 func TestPrometheusRunnerCredentials(t *testing.T) {
 	stub, srv := newPromStub(t)
 	stub.seen = make(chan http.Header, 1)
-	env, _, _ := newTestEnv(t, map[string]map[string]string{
+	env := newTestEnv(t, map[string]map[string]string{
 		"prom-token": {"token": "s3cret\n"},
 		"prom-basic": {"user": "reader", "password": "pa55"},
 	}, EnvOptions{})
@@ -210,7 +210,7 @@ func TestPrometheusRunnerCredentials(t *testing.T) {
 		r := promRunner(env, srv.URL, "one")
 		r.Source.BearerTokenSecretRef = &tc.ref
 		_, err := r.Run(context.Background())
-		e := wantError(t, err, ErrSecret, tc.msg)
+		e := checkError(t, err, ErrSecret, tc.msg)
 		if e.Reason != tc.reason {
 			t.Errorf("reason = %q, want %q", e.Reason, tc.reason)
 		}
@@ -227,7 +227,7 @@ func TestPrometheusRunnerCustomCA(t *testing.T) {
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	env, _, _ := newTestEnv(t, map[string]map[string]string{
+	env := newTestEnv(t, map[string]map[string]string{
 		"prom-ca":  {"ca.crt": string(caPEM)},
 		"bad-ca":   {"ca.crt": "not a certificate"},
 		"other-ca": {"ca.crt": string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: otherCert(t)}))},

@@ -270,10 +270,12 @@ func (e *Env) startPrometheus(ctx context.Context) error {
 // operator with: a ServiceAccount bound to config/rbac's metrics-reader
 // role, and a token for it.
 func (e *Env) metricsReaderToken(ctx context.Context) (string, error) {
+	// The scraper's identity: the ServiceAccount a Prometheus runs as.
+	const namespace, account = "monitoring", "prometheus"
 	c := e.Client
 	objs := []client.Object{
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "monitoring"}},
-		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "monitoring", Name: "prometheus"}},
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}},
+		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: account}},
 	}
 	reader, err := readManifest(filepath.Join(testenv.RepoRoot(), "config", "rbac", "metrics_reader_role.yaml"), &rbacv1.ClusterRole{})
 	if err != nil {
@@ -282,7 +284,7 @@ func (e *Env) metricsReaderToken(ctx context.Context) (string, error) {
 	objs = append(objs, reader, &rbacv1.ClusterRoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Name: "prometheus-metrics-reader"},
 		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: reader.GetName()},
-		Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Namespace: "monitoring", Name: "prometheus"}},
+		Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Namespace: namespace, Name: account}},
 	})
 	for _, o := range objs {
 		if err := c.Create(ctx, o); client.IgnoreAlreadyExists(err) != nil {
@@ -290,7 +292,7 @@ func (e *Env) metricsReaderToken(ctx context.Context) (string, error) {
 		}
 	}
 	tr := &authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](24 * 3600)}}
-	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "monitoring", Name: "prometheus"}}
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: account}}
 	if err := c.SubResource("token").Create(ctx, sa, tr); err != nil {
 		return "", err
 	}

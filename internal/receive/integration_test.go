@@ -120,9 +120,9 @@ func startOperator(t *testing.T, addr string, leaderElection bool) *operator {
 		LeaderElectionID:              "touchstone-receive-test",
 		LeaderElectionNamespace:       "default",
 		LeaderElectionReleaseOnCancel: true,
-		LeaseDuration:                 ptrDuration(4 * time.Second),
-		RenewDeadline:                 ptrDuration(3 * time.Second),
-		RetryPeriod:                   ptrDuration(500 * time.Millisecond),
+		LeaseDuration:                 new(4 * time.Second),
+		RenewDeadline:                 new(3 * time.Second),
+		RetryPeriod:                   new(500 * time.Millisecond),
 		// Several managers in one process register the same controller
 		// names and metrics.
 		Controller: controllerConfig(),
@@ -149,9 +149,6 @@ func (o *operator) stop() {
 	o.cancel()
 	<-o.done
 }
-
-//go:fix inline
-func ptrDuration(d time.Duration) *time.Duration { return new(d) }
 
 // freeAddr returns a local address nobody listens on.
 func freeAddr(t *testing.T) string {

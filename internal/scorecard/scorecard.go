@@ -158,9 +158,9 @@ func TouchpointValue(tp *cxv1alpha1.Touchpoint, metric string) (text, noDataReas
 	return "", fmt.Sprintf("touchpoint %q has no metric %s (yet)", tp.Name, metric)
 }
 
-// ScorecardValue reads the score of a nested Scorecard: the display
+// NestedCardValue reads the score of a nested Scorecard: the display
 // string, or "" and the reason there is none (not evaluated yet).
-func ScorecardValue(sc *cxv1alpha1.Scorecard) (text, noDataReason string) {
+func NestedCardValue(sc *cxv1alpha1.Scorecard) (text, noDataReason string) {
 	if sc.Status.Score == "" {
 		return "", fmt.Sprintf("scorecard %q has no score yet", sc.Name)
 	}

@@ -168,13 +168,13 @@ func TestTouchpointValue(t *testing.T) {
 	}
 }
 
-func TestScorecardValue(t *testing.T) {
+func TestNestedCardValue(t *testing.T) {
 	sc := &cxv1alpha1.Scorecard{ObjectMeta: metav1.ObjectMeta{Name: "stage"}}
-	if text, why := scorecard.ScorecardValue(sc); text != "" || why != `scorecard "stage" has no score yet` {
+	if text, why := scorecard.NestedCardValue(sc); text != "" || why != `scorecard "stage" has no score yet` {
 		t.Errorf("unscored card: %q, %q", text, why)
 	}
 	sc.Status.Score = "58.33"
-	if text, why := scorecard.ScorecardValue(sc); text != "58.33" || why != "" {
+	if text, why := scorecard.NestedCardValue(sc); text != "58.33" || why != "" {
 		t.Errorf("scored card: %q, %q", text, why)
 	}
 }

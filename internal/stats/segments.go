@@ -18,20 +18,20 @@ type ValueTally struct {
 	Tally Tally
 }
 
-// CapValues keeps the `max` values with the most responses (ties: lexicographically smaller value first) and merges the rest into one tally returned as other (other.N()==0 when nothing was folded). A value literally named "other" is always merged into other. kept is sorted by value.
+// CapValues keeps the `limit` values with the most responses (ties: lexicographically smaller value first) and merges the rest into one tally returned as other (other.N()==0 when nothing was folded). A value literally named "other" is always merged into other. kept is sorted by value.
 //
 // Capping bounds the number of series a segment dimension can produce
 // (metric cardinality, status size) whatever users put in a label.
-// Example: a:5, b:9, c:5, other:1 with max 2 → kept [b, a] sorted as
+// Example: a:5, b:9, c:5, other:1 with limit 2 → kept [b, a] sorted as
 // [a, b] (c ties a on 5 responses but "a" < "c"), other = c + other, N 6.
 //
 // kept shares Counts with the input tallies; other is newly allocated, on
 // the values' scale, with sized Counts (the zero Tally when values is
-// empty). Errors: max < 0, a duplicate value, tallies on different scales
+// empty). Errors: limit < 0, a duplicate value, tallies on different scales
 // or a malformed tally.
-func CapValues(values []ValueTally, max int) (kept []ValueTally, other Tally, err error) {
-	if max < 0 {
-		return nil, Tally{}, fmt.Errorf("score: negative value cap %d", max)
+func CapValues(values []ValueTally, limit int) (kept []ValueTally, other Tally, err error) {
+	if limit < 0 {
+		return nil, Tally{}, fmt.Errorf("score: negative value cap %d", limit)
 	}
 	if len(values) == 0 {
 		return nil, Tally{}, nil
@@ -66,7 +66,7 @@ func CapValues(values []ValueTally, max int) (kept []ValueTally, other Tally, er
 	}
 	// Stable on value order: equal counts keep the smaller value first.
 	slices.SortStableFunc(rs, func(a, b ranked) int { return cmp.Compare(b.n, a.n) })
-	keep := min(max, len(rs))
+	keep := min(limit, len(rs))
 	kept = make([]ValueTally, 0, keep)
 	for _, r := range rs[:keep] {
 		kept = append(kept, r.ValueTally)

@@ -110,9 +110,9 @@ func TestTallyAdd(t *testing.T) {
 			t.Errorf("%s: failed Add changed the tally", tt.name)
 		}
 	}
-	max := tallyOf(t, five, 1, math.MaxInt64-1, 2, 1) // exactly MaxInt64 in total is allowed
-	if max.N() != math.MaxInt64 {
-		t.Errorf("N = %d, want MaxInt64", max.N())
+	full := tallyOf(t, five, 1, math.MaxInt64-1, 2, 1) // exactly MaxInt64 in total is allowed
+	if full.N() != math.MaxInt64 {
+		t.Errorf("N = %d, want MaxInt64", full.N())
 	}
 }
 

@@ -221,7 +221,7 @@ func (p *Prometheus) start() error {
 	// The port was free when chosen, and is free again after Stop; wait
 	// for it in case the kernel is slow to release it.
 	if err := waitPortFree(p.addr, 10*time.Second); err != nil {
-		logs.Close()
+		_ = logs.Close()
 		return err
 	}
 	cmd := exec.Command(p.bin,
@@ -234,7 +234,7 @@ func (p *Prometheus) start() error {
 	cmd.Stdout, cmd.Stderr = logs, logs
 	cmd.SysProcAttr = childProcAttr() // never outlive the test binary (Linux)
 	if err := cmd.Start(); err != nil {
-		logs.Close()
+		_ = logs.Close()
 		return err
 	}
 	done := make(chan struct{})
@@ -308,7 +308,7 @@ func (p *Prometheus) Stop() {
 		<-done
 	}
 	if logs != nil {
-		logs.Close()
+		_ = logs.Close()
 	}
 }
 

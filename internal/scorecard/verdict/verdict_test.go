@@ -6,15 +6,9 @@ import (
 	"testing"
 )
 
-//go:fix inline
-func f(v float64) *float64 { return new(v) }
-
 func atLeast(v float64) Bounds    { return Bounds{Min: new(v)} }
 func atMost(v float64) Bounds     { return Bounds{Max: new(v)} }
 func between(a, b float64) Bounds { return Bounds{Min: new(a), Max: new(b)} }
-
-//go:fix inline
-func band(b Bounds) *Bounds { return new(b) }
 
 func value(name string, v float64, target Bounds, warning *Bounds, weight int32) Objective {
 	return Objective{Name: name, Value: v, HasValue: true, Target: target, Warning: warning, Weight: weight}
