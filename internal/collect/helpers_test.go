@@ -6,12 +6,7 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
-
+	"github.com/touchstone-dev/touchstone/internal/fixtures"
 	"github.com/touchstone-dev/touchstone/internal/secrets"
 )
 
@@ -21,20 +16,7 @@ const testNS = "shop"
 // key -> value) in testNS.
 func newTestEnv(t testing.TB, secretData map[string]map[string]string, o EnvOptions) *Env {
 	t.Helper()
-	scheme := runtime.NewScheme()
-	if err := corev1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	var objs []client.Object
-	for name, data := range secretData {
-		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: testNS, Name: name}, Data: map[string][]byte{}}
-		for k, v := range data {
-			s.Data[k] = []byte(v)
-		}
-		objs = append(objs, s)
-	}
-	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).Build()
-	return NewEnv(secrets.NewResolver(c, time.Minute), o)
+	return NewEnv(secrets.NewResolver(fixtures.SecretClient(t, testNS, secretData), time.Minute), o)
 }
 
 // wantError checks that err is an *Error of the given kind whose message

@@ -38,11 +38,28 @@ func (g *gauges) set(vec *prometheus.GaugeVec, v float64, lv ...string) {
 	*g = append(*g, series{vec: vec, lv: lv})
 }
 
-// replace records next as the series of object key and deletes the series
-// recorded before that are not in next.
-func (p *published) replace(key string, next []series) {
+// update sets the series of object key with set, then deletes the series
+// recorded before that set did not set again. The whole update holds the
+// lock, so that two updates of one object (or an update and a delete)
+// never interleave and leave a series behind.
+func (p *published) update(key string, set func(g *gauges)) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	var g gauges
+	set(&g)
+	p.replaceLocked(key, g)
+}
+
+// delete deletes every series recorded for object key.
+func (p *published) delete(key string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.replaceLocked(key, nil)
+}
+
+// replaceLocked records next as the series of object key and deletes the
+// series recorded before that are not in next.
+func (p *published) replaceLocked(key string, next []series) {
 	if p.byObject == nil {
 		p.byObject = map[string][]series{}
 	}

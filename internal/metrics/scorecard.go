@@ -61,29 +61,29 @@ type ScorecardValues struct {
 // no longer has (a removed or renamed objective, a value that went
 // missing).
 func SetScorecard(namespace, name string, v ScorecardValues) {
-	var g gauges
-	g.set(scorecardScore, v.Score, namespace, name)
-	for _, r := range ScorecardResults {
-		current := 0.0
-		if r == v.Result {
-			current = 1
+	scorecardSeries.update(namespace+"/"+name, func(g *gauges) {
+		g.set(scorecardScore, v.Score, namespace, name)
+		for _, r := range ScorecardResults {
+			current := 0.0
+			if r == v.Result {
+				current = 1
+			}
+			g.set(scorecardResult, current, namespace, name, r)
 		}
-		g.set(scorecardResult, current, namespace, name, r)
-	}
-	for _, o := range v.Objectives {
-		g.set(scorecardObjectiveValue, o.Value, namespace, name, o.Name)
-		met := 0.0
-		if o.Met {
-			met = 1
+		for _, o := range v.Objectives {
+			g.set(scorecardObjectiveValue, o.Value, namespace, name, o.Name)
+			met := 0.0
+			if o.Met {
+				met = 1
+			}
+			g.set(scorecardObjectiveMet, met, namespace, name, o.Name)
 		}
-		g.set(scorecardObjectiveMet, met, namespace, name, o.Name)
-	}
-	scorecardSeries.replace(namespace+"/"+name, g)
+	})
 }
 
 // DeleteScorecard removes every series of one Scorecard.
 func DeleteScorecard(namespace, name string) {
-	scorecardSeries.replace(namespace+"/"+name, nil)
+	scorecardSeries.delete(namespace + "/" + name)
 	labels := prometheus.Labels{"namespace": namespace, "scorecard": name}
 	for _, vec := range []*prometheus.GaugeVec{scorecardScore, scorecardResult, scorecardObjectiveValue, scorecardObjectiveMet} {
 		vec.DeletePartialMatch(labels)

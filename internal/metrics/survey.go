@@ -75,22 +75,22 @@ type SurveyValues struct {
 func SetSurvey(l SurveyLabels, v SurveyValues) {
 	lv := []string{l.Namespace, l.Survey, l.Touchpoint, l.Type}
 	with := func(extra ...string) []string { return append(append([]string{}, lv...), extra...) }
-	var g gauges
-	g.set(surveyScore, v.Score, lv...)
-	g.set(surveyResponses, float64(v.Responses), lv...)
-	g.set(surveyMinResponses, float64(v.MinResponses), lv...)
-	g.set(surveyMarginOfError, v.MarginOfError, lv...)
-	g.set(surveyNPSRatio, v.PromoterRatio, with("promoter")...)
-	g.set(surveyNPSRatio, v.PassiveRatio, with("passive")...)
-	g.set(surveyNPSRatio, v.DetractorRatio, with("detractor")...)
-	for _, s := range v.Segments {
-		g.set(surveySegmentResponses, float64(s.Responses), with(s.Segment, s.Value)...)
-		g.set(surveySegmentScore, s.Score, with(s.Segment, s.Value)...)
-	}
-	surveySeries.replace(l.Namespace+"/"+l.Survey, g)
+	surveySeries.update(l.Namespace+"/"+l.Survey, func(g *gauges) {
+		g.set(surveyScore, v.Score, lv...)
+		g.set(surveyResponses, float64(v.Responses), lv...)
+		g.set(surveyMinResponses, float64(v.MinResponses), lv...)
+		g.set(surveyMarginOfError, v.MarginOfError, lv...)
+		g.set(surveyNPSRatio, v.PromoterRatio, with("promoter")...)
+		g.set(surveyNPSRatio, v.PassiveRatio, with("passive")...)
+		g.set(surveyNPSRatio, v.DetractorRatio, with("detractor")...)
+		for _, s := range v.Segments {
+			g.set(surveySegmentResponses, float64(s.Responses), with(s.Segment, s.Value)...)
+			g.set(surveySegmentScore, s.Score, with(s.Segment, s.Value)...)
+		}
+	})
 }
 
 // DeleteSurvey removes every series of one Survey.
 func DeleteSurvey(namespace, name string) {
-	surveySeries.replace(namespace+"/"+name, nil)
+	surveySeries.delete(namespace + "/" + name)
 }

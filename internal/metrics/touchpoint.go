@@ -56,11 +56,11 @@ type TouchpointValue struct {
 // removes its value series that are no longer set (a metric that lost its
 // value or was removed, a changed stage or unit).
 func SetTouchpointValues(namespace, touchpoint, stage string, values []TouchpointValue) {
-	var g gauges
-	for _, v := range values {
-		g.set(touchpointValue, v.Value, namespace, touchpoint, stage, v.Metric, v.Unit)
-	}
-	touchpointSeries.replace(namespace+"/"+touchpoint, g)
+	touchpointSeries.update(namespace+"/"+touchpoint, func(g *gauges) {
+		for _, v := range values {
+			g.set(touchpointValue, v.Value, namespace, touchpoint, stage, v.Metric, v.Unit)
+		}
+	})
 }
 
 // InitCollector creates the run counters of a collector at zero for both
@@ -94,7 +94,7 @@ func DeleteCollector(namespace, touchpoint, collector string) {
 // DeleteTouchpoint removes every series of a Touchpoint: values and
 // collector series.
 func DeleteTouchpoint(namespace, touchpoint string) {
-	touchpointSeries.replace(namespace+"/"+touchpoint, nil)
+	touchpointSeries.delete(namespace + "/" + touchpoint)
 	l := prometheus.Labels{"namespace": namespace, "touchpoint": touchpoint}
 	touchpointValue.DeletePartialMatch(l)
 	collectorRuns.DeletePartialMatch(l)

@@ -10,11 +10,10 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
+	"github.com/touchstone-dev/touchstone/internal/fixtures"
 )
 
 func TestResolverReadsOncePerTTLAndSeesRotation(t *testing.T) {
@@ -140,19 +139,7 @@ func (c *countingReader) Get(ctx context.Context, key client.ObjectKey, obj clie
 // Secrets (name -> key -> value) in testNS.
 func newTestResolver(t testing.TB, secrets map[string]map[string]string, ttl time.Duration) (*Resolver, *countingReader, client.Client) {
 	t.Helper()
-	scheme := runtime.NewScheme()
-	if err := corev1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	var objs []client.Object
-	for name, data := range secrets {
-		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: testNS, Name: name}, Data: map[string][]byte{}}
-		for k, v := range data {
-			s.Data[k] = []byte(v)
-		}
-		objs = append(objs, s)
-	}
-	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).Build()
+	c := fixtures.SecretClient(t, testNS, secrets)
 	r := &countingReader{Reader: c}
 	return NewResolver(r, ttl), r, c
 }
