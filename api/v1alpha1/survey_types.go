@@ -236,6 +236,11 @@ type SurveyStatus struct {
 	// lastResponseTime is when the latest counted response was stored.
 	// +optional
 	LastResponseTime *metav1.Time `json:"lastResponseTime,omitempty"`
+
+	// forecast projects score one window ahead from the window's daily
+	// scores, once the window has at least 14 days with responses.
+	// +optional
+	Forecast *SurveyForecast `json:"forecast,omitempty"`
 }
 
 // Interval is a confidence interval, rounded for display.
@@ -326,6 +331,7 @@ type SegmentValueStatus struct {
 // +kubebuilder:printcolumn:name="N",type=integer,JSONPath=`.status.responses`
 // +kubebuilder:printcolumn:name="MOE",type=string,JSONPath=`.status.marginOfError`
 // +kubebuilder:printcolumn:name="Trend",type=string,JSONPath=`.status.trend.direction`,priority=1
+// +kubebuilder:printcolumn:name="Forecast",type=string,JSONPath=`.status.forecast.score`,priority=1
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
