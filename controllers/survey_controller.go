@@ -232,6 +232,9 @@ func surveyMetrics(sum survey.Summary, minN int64) metrics.SurveyValues {
 			})
 		}
 	}
+	if sum.NoForecast == "" {
+		v.Forecast = &metrics.SurveyForecast{Point: sum.Forecast.Score, Lower: sum.Forecast.Lower, Upper: sum.Forecast.Upper}
+	}
 	return v
 }
 

@@ -68,6 +68,8 @@ type SurveyValues struct {
 	Responses, MinResponses                     int64
 	PromoterRatio, PassiveRatio, DetractorRatio float64
 	Segments                                    []SurveySegment
+	// Forecast is the projected score; nil when there is none.
+	Forecast *SurveyForecast
 }
 
 // SetSurvey publishes the series of one Survey and removes those it no
@@ -87,6 +89,7 @@ func SetSurvey(l SurveyLabels, v SurveyValues) {
 			g.set(surveySegmentResponses, float64(s.Responses), with(s.Segment, s.Value)...)
 			g.set(surveySegmentScore, s.Score, with(s.Segment, s.Value)...)
 		}
+		v.Forecast.set(g, lv)
 	})
 }
 

@@ -36,6 +36,13 @@ type Summary struct {
 	Expired []string
 	// Ignored counts tallies that do not match the Survey (another scale).
 	Ignored int
+	// Days are the tallies of the window summed per day, oldest first (the
+	// last is today); nil when the window holds no tally.
+	Days []stats.Tally
+	// Forecast projects the score one window ahead from Days; NoForecast
+	// says why there is none (forecast.go).
+	Forecast   stats.Forecast
+	NoForecast string
 }
 
 // Segment is the breakdown of one segment.
@@ -68,6 +75,7 @@ func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.Res
 	s := Summary{Window: stats.CurrentWindow(now, spec.WindowDays())}
 	s.PreviousWindow = s.Window.Previous()
 	sums := newWindowSums(stats.Scale{Min: int(sc.Min), Max: int(sc.Max)})
+	sums.window = s.Window
 	cutoff := stats.RetentionCutoff(now, spec.RetentionOrDefault())
 	for i := range tallies {
 		t := &tallies[i]
@@ -84,7 +92,7 @@ func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.Res
 		case t.ScaleMin != sc.Min || t.ScaleMax != sc.Max:
 			s.Ignored++
 		case s.Window.Contains(day):
-			if err := sums.addCurrent(t); err != nil {
+			if err := sums.addCurrent(t, day); err != nil {
 				return s, err
 			}
 			if t.LastReceived != nil && t.LastReceived.After(s.LastReceived) {
@@ -103,6 +111,8 @@ func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.Res
 	s.Trend = stats.CompareWindows(s.Current, s.Previous, opts.Kind, opts.ConfidenceLevel)
 	segments, err := sums.segmentResults(spec, opts)
 	s.Segments = segments
+	s.Days = sums.days
+	s.Forecast, s.NoForecast = forecast(spec, s.Days, opts)
 	return s, err
 }
 
@@ -113,6 +123,10 @@ type windowSums struct {
 	current, previous stats.Tally
 	// segments maps segment name -> value -> tally, in the window.
 	segments map[string]map[string]*stats.Tally
+	// window and days: the window's tallies per day (days[d-window.First]),
+	// allocated at the first tally (addDay).
+	window stats.Window
+	days   []stats.Tally
 }
 
 func newWindowSums(scale stats.Scale) *windowSums {
@@ -129,13 +143,17 @@ func (w *windowSums) addPrevious(t *cxv1alpha1.ResponseTally) error {
 	return w.previous.Merge(counts)
 }
 
-// addCurrent adds a tally of the window: its counts and its segments.
-func (w *windowSums) addCurrent(t *cxv1alpha1.ResponseTally) error {
+// addCurrent adds a tally of the window, of the given day: its counts (to
+// the window's and the day's) and its segments.
+func (w *windowSums) addCurrent(t *cxv1alpha1.ResponseTally, day stats.Day) error {
 	counts, err := stats.ParseTally(w.scale, t.Counts)
 	if err != nil {
 		return fmt.Errorf("tally %s: counts: %w", t.Name, err)
 	}
 	if err := w.current.Merge(counts); err != nil {
+		return err
+	}
+	if err := w.addDay(day, counts); err != nil {
 		return err
 	}
 	for _, seg := range t.Segments {
@@ -253,6 +271,7 @@ func (s Summary) ApplyTo(spec *cxv1alpha1.SurveySpec, st *cxv1alpha1.SurveyStatu
 	if !s.LastReceived.IsZero() {
 		st.LastResponseTime = new(metav1.NewTime(s.LastReceived.UTC().Truncate(time.Second)))
 	}
+	st.Forecast = s.forecastStatus(spec)
 }
 
 func roundTo(v float64, d int) float64 {
