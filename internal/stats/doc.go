@@ -26,6 +26,11 @@
 //	WelchDegreesOfFreedom       ν = (SE₁²+SE₂²)² / (SE₁⁴/(n₁−1) + SE₂⁴/(n₂−1))
 //	CompareWindows              z (or Welch t) = Δ / √(SE₁²+SE₂²)
 //
+// Journeys and forecasts have their own files, each listing its formulas:
+// satisfaction.go (scores on a common 0..100 scale, combined per stage;
+// spread and the interval-overlap test) and forecast.go (a weighted
+// least-squares trend of daily scores and its prediction interval).
+//
 // Score applies them per survey Kind:
 //
 //	NPS     Score = NPS, interval NPS ± MOE (clamped)
