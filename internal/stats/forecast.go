@@ -102,7 +102,12 @@ func (t LinearTrend) At(x float64) float64 { return t.Intercept + t.Slope*x }
 // SE = √0.0537815 = 0.231909, t₁₄ = 2.144787, half-width 0.497394: a slope
 // of 0 gives [−0.497, 0.497], which contains 0 (no trend to speak of).
 func (t LinearTrend) SlopeInterval(level float64) (lower, upper float64) {
-	half := TScore(level, float64(t.Days-2)) * math.Sqrt(t.ResidualVariance/t.Sxx)
+	return t.slopeInterval(TScore(level, float64(t.Days-2)))
+}
+
+// slopeInterval is SlopeInterval with the t quantile given.
+func (t LinearTrend) slopeInterval(tq float64) (lower, upper float64) {
+	half := tq * math.Sqrt(t.ResidualVariance/t.Sxx)
 	return t.Slope - half, t.Slope + half
 }
 
@@ -121,9 +126,13 @@ func (t LinearTrend) SlopeInterval(level float64) (lower, upper float64) {
 // SE = √(182.857143·0.0877941) = 4.006717, t₁₄ = 2.144787, half-width
 // 8.593553: a flat line at 50 gives [41.41, 58.59].
 func (t LinearTrend) PredictionInterval(x0, m, level float64) (lower, upper float64) {
+	return t.predictionInterval(x0, m, TScore(level, float64(t.Days-2)))
+}
+
+// predictionInterval is PredictionInterval with the t quantile given.
+func (t LinearTrend) predictionInterval(x0, m, tq float64) (lower, upper float64) {
 	d := x0 - t.MeanX
-	se := math.Sqrt(t.ResidualVariance * (1/t.TotalWeight + d*d/t.Sxx + 1/m))
-	half := TScore(level, float64(t.Days-2)) * se
+	half := tq * math.Sqrt(t.ResidualVariance*(1/t.TotalWeight+d*d/t.Sxx+1/m))
 	y := t.At(x0)
 	return y - half, y + half
 }
@@ -173,7 +182,11 @@ type Forecast struct {
 // It fails, wrapping ErrTooFewDays, with fewer than MinForecastDays days
 // with responses, and when the options cannot score the tallies.
 func ForecastDays(days []Tally, o Options, horizon int) (Forecast, error) {
-	var x, y, d, w []float64
+	x, y, w := make([]float64, 0, len(days)), make([]float64, 0, len(days)), make([]float64, 0, len(days))
+	var d []float64
+	if o.Kind == NPS {
+		d = make([]float64, 0, len(days))
+	}
 	var scale Scale
 	for i, t := range days {
 		n := t.N()
@@ -221,8 +234,10 @@ func ForecastDays(days []Tally, o Options, horizon int) (Forecast, error) {
 	}
 	x0 := float64(horizon+1) / 2
 	f := Forecast{HorizonDays: horizon, BasedOnDays: line.Days, Score: line.At(x0), SlopePerDay: line.Slope}
-	f.Lower, f.Upper = line.PredictionInterval(x0, line.TotalWeight, o.ConfidenceLevel)
-	f.SlopeLower, f.SlopeUpper = line.SlopeInterval(o.ConfidenceLevel)
+	// One t quantile for both intervals: it is most of the cost.
+	tq := TScore(o.ConfidenceLevel, float64(line.Days-2))
+	f.Lower, f.Upper = line.predictionInterval(x0, line.TotalWeight, tq)
+	f.SlopeLower, f.SlopeUpper = line.slopeInterval(tq)
 	f.Score, f.Lower, f.Upper = clamp(f.Score, lo, hi), clamp(f.Lower, lo, hi), clamp(f.Upper, lo, hi)
 	return f, nil
 }
