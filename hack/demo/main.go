@@ -111,7 +111,7 @@ func run(ctx context.Context, o options) error {
 		// The Surveys with a 30-day window get a daily history to
 		// forecast from (the 7-day ones cannot forecast, and say so).
 		if s.Name == "relationship-nps" || s.Name == "delivery-rating" {
-			if err := responder.PostHistory(ctx, s, 27, 8); err != nil {
+			if err := responder.PostHistory(ctx, s, 27, 20); err != nil {
 				return err
 			}
 		}

@@ -54,6 +54,8 @@ func JourneyMap(j *cxv1alpha1.Journey) string {
 			note = "<- no touchpoint"
 		case s.MeasuredTouchpoints == 0:
 			note = "<- not measured"
+		case len(surveys) == 0:
+			note = "(metrics only)"
 		}
 		mark := " "
 		switch s.Name {
