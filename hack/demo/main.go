@@ -1,8 +1,9 @@
 // Command demo runs Touchstone on this machine with nothing but what the
 // Makefile builds: a local control plane, the operator, the Larkspur
-// samples, synthetic sources, a real Prometheus and a stream of survey
-// responses, and shows what `kubectl get cx` and the cx_* metrics say,
-// refreshing, until Ctrl-C. Run it with `make demo`.
+// samples, synthetic sources, a real Prometheus, four weeks of survey
+// history and a stream of survey responses, and shows what `kubectl get
+// cx`, the Journey's lifecycle map, the surveys' forecasts and the cx_*
+// metrics say, refreshing, until Ctrl-C. Run it with `make demo`.
 package main
 
 import (
