@@ -192,6 +192,10 @@ func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	return ctrl.Result{RequeueAfter: requeue}, alertErr
 }
 
+// eventResultChanged is the reason of the Event recorded when a card's
+// result changes.
+const eventResultChanged = "ResultChanged"
+
 // recordResultChange records a ResultChanged Event: of type Normal when
 // the new result is Pass, Warning otherwise. The events.k8s.io recorder merges the
 // events of an object with the same reason and action within a few
@@ -211,7 +215,7 @@ func (r *ScorecardReconciler) recordResultChange(sc *cxv1alpha1.Scorecard, from 
 	if fromText == "" {
 		fromText = "None"
 	}
-	r.Recorder.Eventf(sc, nil, eventType, "ResultChanged", fromText+"To"+string(to),
+	r.Recorder.Eventf(sc, nil, eventType, eventResultChanged, fromText+"To"+string(to),
 		"result %s -> %s (score %s)", fromText, to, sc.Status.Score)
 }
 

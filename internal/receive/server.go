@@ -131,7 +131,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc(route, s.receive)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, &Error{Status: http.StatusNotFound, Reason: "NotFound",
+		writeError(w, &Error{Status: http.StatusNotFound, Reason: ReasonNotFound,
 			Message: "responses are posted to " + PathOf("{namespace}", "{name}")})
 	})
 	return mux
