@@ -98,6 +98,15 @@ func run(ctx context.Context, o options) error {
 		env.Stop()
 		fmt.Println("stopped; removed", dir)
 	}()
+	// Count every change of a card's result from its creation on: each
+	// is one ResultChanged Event, and the count is printed on exit.
+	results, err := env.WatchResults(ctx, o.namespace)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		fmt.Printf("\nResultChanged events per scorecard (changes of status.result, the first included):\n%s", results.Summary())
+	}()
 	fmt.Println(">> applying config/samples with kubectl")
 	if err := env.ApplySamples(ctx); err != nil {
 		return err
