@@ -19,6 +19,9 @@ const (
 	DefaultThresholdPass     = 90
 	DefaultThresholdWarning  = 75
 	DefaultAlertFor          = 15 * time.Minute
+	// DefaultStabilizationWindow is how long a Scorecard's new result
+	// must hold before it is published.
+	DefaultStabilizationWindow = 5 * time.Minute
 )
 
 // IntervalOrDefault is the collector's interval.
@@ -136,4 +139,22 @@ func (a *Alerting) ForOrDefault() time.Duration {
 		return DefaultAlertFor
 	}
 	return a.For.Duration
+}
+
+// StabilizationWindowOrDefault is how long a new result of the card must
+// hold before it is published (0: at once).
+func (s *ScorecardSpec) StabilizationWindowOrDefault() time.Duration {
+	if s.StabilizationWindow == nil {
+		return DefaultStabilizationWindow
+	}
+	return max(s.StabilizationWindow.Duration, 0)
+}
+
+// DecisionOrDefault is how the objective's value is compared with its
+// target.
+func (o *Objective) DecisionOrDefault() Decision {
+	if o.Decision == "" {
+		return DecisionEstimate
+	}
+	return o.Decision
 }

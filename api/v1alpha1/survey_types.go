@@ -196,13 +196,20 @@ type SurveyStatus struct {
 	// +optional
 	Score string `json:"score,omitempty"`
 
-	// marginOfError is the half-width of the confidence interval of score
-	// at spec.confidenceLevel.
+	// marginOfError is half the width of confidenceInterval, at
+	// spec.confidenceLevel. Where the NPS interval is clamped at -100 or
+	// 100 it is asymmetric about score, and marginOfError is still half
+	// its width.
 	// +optional
 	MarginOfError string `json:"marginOfError,omitempty"`
 
-	// confidenceInterval of score at spec.confidenceLevel: Wilson for
-	// percentages, t for means, NPS score plus or minus marginOfError.
+	// confidenceInterval of score at spec.confidenceLevel. NPS: the
+	// adjusted Wald interval (Rocks 2016: n+3 responses, 3/4 added to the
+	// promoters and to the detractors), centred on that adjusted score and
+	// clamped to -100..100, so it never collapses to a point (50 passives
+	// give -4.5..4.5, not 0..0), is asymmetric about score near the ends,
+	// and from a handful of responses may not even contain score. CSAT
+	// and threshold percentages: Wilson. CES and Rating means: Student's t.
 	// +optional
 	ConfidenceInterval *Interval `json:"confidenceInterval,omitempty"`
 

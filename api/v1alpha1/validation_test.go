@@ -280,6 +280,14 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 			[]string{"spec.objectives[0].survey.value", "Unsupported value"}},
 		{"touchpoint source without metric", strings.Replace(validScorecard, "survey: {name: svy}", "touchpoint: {name: tp}", 1),
 			[]string{"spec.objectives[0].touchpoint.metric", "Required value"}},
+		{"unknown decision", strings.Replace(validScorecard, "target: {min: 80}", "target: {min: 80}\n    decision: Certain", 1),
+			[]string{"spec.objectives[0].decision", "Unsupported value"}},
+		{"stabilization window above 24h", validScorecard + "  stabilizationWindow: 25h\n",
+			[]string{"spec.stabilizationWindow", "between 0s and 24h"}},
+		{"stabilization window negative", validScorecard + "  stabilizationWindow: -1m\n",
+			[]string{"spec.stabilizationWindow"}},
+		{"stabilization window not a duration", validScorecard + "  stabilizationWindow: five minutes\n",
+			[]string{"spec.stabilizationWindow"}},
 	}
 	if len(cases) < 25 {
 		t.Fatalf("only %d cases; the foundation asks for at least 25", len(cases))
@@ -335,6 +343,29 @@ func TestImmutableSurveyFields(t *testing.T) {
 	}
 }
 
+// TestScorecardEdgeValuesAreAccepted checks the bounds of the Scorecard
+// fields that have a range: the stabilization window from 0 to 24h, and
+// both decisions.
+func TestScorecardEdgeValuesAreAccepted(t *testing.T) {
+	for _, extra := range []string{
+		"  stabilizationWindow: \"0\"\n", "  stabilizationWindow: 0s\n", "  stabilizationWindow: 90s\n",
+		"  stabilizationWindow: 24h\n", "  stabilizationWindow: 1h30m\n",
+	} {
+		obj := decodeAll(t, strings.NewReader(validScorecard+extra))[0]
+		obj.SetNamespace("default")
+		if err := k8s.Create(context.Background(), obj, client.DryRunAll); err != nil {
+			t.Errorf("%s rejected: %v", strings.TrimSpace(extra), err)
+		}
+	}
+	for _, d := range []string{"Estimate", "Confident"} {
+		obj := decodeAll(t, strings.NewReader(strings.Replace(validScorecard, "target: {min: 80}", "target: {min: 80}\n    decision: "+d, 1)))[0]
+		obj.SetNamespace("default")
+		if err := k8s.Create(context.Background(), obj, client.DryRunAll); err != nil {
+			t.Errorf("decision %s rejected: %v", d, err)
+		}
+	}
+}
+
 // TestDefaultsAreApplied checks the defaults that later computations rely
 // on.
 func TestDefaultsAreApplied(t *testing.T) {
@@ -361,6 +392,10 @@ func TestDefaultsAreApplied(t *testing.T) {
 			if got := objs[0].(map[string]any)["survey"].(map[string]any)["value"]; got != "Score" {
 				t.Errorf("objective survey value defaulted to %v, want Score", got)
 			}
+			if got := objs[0].(map[string]any)["decision"]; got != "Estimate" {
+				t.Errorf("objective decision defaulted to %v, want Estimate", got)
+			}
+			checks = map[string][]string{"5m": {"spec", "stabilizationWindow"}}
 			th, _, _ := unstructured.NestedMap(obj.Object, "spec", "thresholds")
 			if fmt.Sprint(th["pass"]) != "90" || fmt.Sprint(th["warning"]) != "75" {
 				t.Errorf("thresholds defaulted to %v, want pass 90, warning 75", th)

@@ -77,10 +77,11 @@ var help = map[string]string{
 	"cx_survey_segment_score":     `Score of the responses of a Survey that carry one segment value (values past the Survey's cap are counted as "other").`,
 	"cx_survey_segment_responses": "Responses of a Survey's rolling window that carry one segment value.",
 
-	"cx_scorecard_score":           "Weighted score of a Scorecard, 0..100: 100 * (weights of passing objectives + half the weights of warning ones) / all weights. Objectives without data score 0.",
-	"cx_scorecard_result":          "Result of a Scorecard: 1 for the current result (Pass, Warning or Fail), 0 for the others.",
-	"cx_scorecard_objective_value": "Value a Scorecard objective read from its source, in the source's unit. Absent while the objective has no data.",
-	"cx_scorecard_objective_met":   "1 when a Scorecard objective passes (its value is inside its target), 0 otherwise: Warning, Fail and no data are not met.",
+	"cx_scorecard_score":            "Weighted score of a Scorecard, 0..100: 100 * (weights of passing objectives + half the weights of warning and inconclusive ones) / all weights. Objectives without data score 0.",
+	"cx_scorecard_result":           "Published result of a Scorecard (it changes once a new result has held for the card's stabilization window): 1 for the current result (Pass, Warning or Fail), 0 for the others.",
+	"cx_scorecard_objective_value":  "Value a Scorecard objective read from its source, in the source's unit. Absent while the objective has no data.",
+	"cx_scorecard_objective_met":    "1 when a Scorecard objective passes (its value, or for decision Confident its whole interval, is inside its target), 0 otherwise: Warning, Inconclusive, Fail and no data are not met.",
+	"cx_scorecard_objective_result": "Result of a Scorecard objective: 1 for the current one (Pass, Warning, Inconclusive, Fail or NoData), 0 for the others.",
 
 	"cx_touchpoint_value":                         "Latest value of a Touchpoint metric, collected or derived, in base units (the unit label says which). Absent while the metric has no value.",
 	"cx_collector_runs_total":                     "Runs of a Touchpoint collector, by result: success, or failure (unreachable source, timeout, error status, unusable answer, missing Secret).",

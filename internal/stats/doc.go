@@ -16,7 +16,11 @@
 //	TScore(level, df)           t = T⁻¹_df((1+level)/2)                     0.95, 9 → 2.262157
 //	NetPromoterScore(P, D, n)   NPS = (P−D)/n·100, P: 9–10, D: 0–6 on 0..10
 //	NPSStandardError(p, d, n)   SE = √((p+d−(p−d)²)/n)·100
-//	NPSMarginOfError(p, d, n,z) MOE = z·SE; interval NPS ± MOE clamped to [−100, 100]
+//	NPSMarginOfError(p, d, n,z) MOE = z·SE (plain Wald; 0 when all answers share a category)
+//	AdjustedNPSShares(P, D, n)  n′ = n+3, p′ = (P+¾)/n′, d′ = (D+¾)/n′      (Rocks 2016)
+//	AdjustedNetPromoterScore    100·(p′−d′)
+//	NPSAdjustedStandardError    SE′ = √((p′+d′−(p′−d′)²)/n′)·100
+//	NPSAdjustedWaldInterval     100·(p′−d′) ± z·SE′ clamped to [−100, 100]
 //	WilsonInterval(x, n, z)     (p̂ + z²/2n ± z√(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n)
 //	PercentStandardError(p, n)  SE = √(p(1−p)/n)·100
 //	Mean(t)                     x̄ = Σ cᵢ·xᵢ / n
@@ -24,11 +28,11 @@
 //	MeanStandardError(s², n)    SE = √(s²/n)
 //	TInterval(x̄, s², n, level)  x̄ ± t_{n−1}·√(s²/n)
 //	WelchDegreesOfFreedom       ν = (SE₁²+SE₂²)² / (SE₁⁴/(n₁−1) + SE₂⁴/(n₂−1))
-//	CompareWindows              z (or Welch t) = Δ / √(SE₁²+SE₂²)
+//	CompareWindows              z (or Welch t) = Δ / √(SE₁²+SE₂²); NPS: Δ and SE adjusted
 //
 // Score applies them per survey Kind:
 //
-//	NPS     Score = NPS, interval NPS ± MOE (clamped)
+//	NPS     Score = NPS, adjusted-Wald interval (clamped), MOE its half-width
 //	CSAT    Score = percent of responses at or above Threshold, Wilson interval
 //	CES     Score = mean, t interval; ThresholdPercent = percent "easy"
 //	Rating  Score = mean, t interval; optional ThresholdPercent
