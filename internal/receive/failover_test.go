@@ -121,7 +121,7 @@ func TestAGracefulStopOfTheLeaderIsInvisibleToSenders(t *testing.T) {
 	t.Logf("SIGTERM of the leader: not ready after %s; %d posts during the %s delay (%d answered 200), 0 refused; exited after %s (bound %s); "+
 		"%d connections refused after the delay (a cluster routes them elsewhere); Lease released, taken %s later; "+
 		"collector queries %s apart across the failover (interval %s); senders: %s",
-		notReady.Round(time.Millisecond), len(during), s.delay, committed, exit.Round(time.Millisecond), c.a.opts.ShutdownTimeout(),
+		notReady, len(during), s.delay, committed, exit.Round(time.Millisecond), c.a.opts.ShutdownTimeout(),
 		refusedAfter, takeover.Round(time.Millisecond), pause.Round(time.Millisecond), collectorInterval, c.summary())
 }
 
