@@ -44,6 +44,10 @@ type ReceiverOptions struct {
 	QueueLength int
 	// CommitTimeout bounds one durable write (503 beyond).
 	CommitTimeout time.Duration
+	// ShutdownDelay is how long a stopping replica keeps receiving while
+	// it reports not ready, so that its endpoints are dropped before it
+	// stops accepting.
+	ShutdownDelay time.Duration
 	// StatusInterval is the least time between two status updates of a
 	// Survey caused by new responses: under load, a Survey's status and
 	// gauges follow its tallies with at most this delay.
@@ -61,6 +65,7 @@ func DefaultReceiverOptions() ReceiverOptions {
 		MaxBatch:       receive.DefaultMaxBatch,
 		QueueLength:    receive.DefaultQueueLength,
 		CommitTimeout:  receive.DefaultCommitTimeout,
+		ShutdownDelay:  receive.DefaultShutdownDelay,
 		StatusInterval: 5 * time.Second,
 	}
 }
@@ -74,6 +79,8 @@ func (o *ReceiverOptions) bindFlags(fs *flag.FlagSet) {
 		"Requests that may wait per survey write lane before the receiver answers 429.")
 	fs.DurationVar(&o.CommitTimeout, "receiver-commit-timeout", o.CommitTimeout,
 		"Longest durable write before the receiver answers 503.")
+	fs.DurationVar(&o.ShutdownDelay, "receiver-shutdown-delay", o.ShutdownDelay,
+		"On SIGTERM, how long the receiver keeps receiving while /readyz fails, before it stops accepting: the time the Service's endpoints take to drop the replica. 0 stops at once.")
 	fs.DurationVar(&o.StatusInterval, "survey-status-interval", o.StatusInterval,
 		"Least time between two status updates of a Survey caused by new responses.")
 }
@@ -89,14 +96,14 @@ func setupSurveys(mgr ctrl.Manager, o Options, resolver *secrets.Resolver, statu
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
-	if o.Receiver.BindAddress == "0" && o.Receiver.Listener == nil {
+	if !o.Receiver.enabled() {
 		return nil
 	}
 	store := o.Receiver.Store
 	if store == nil {
 		store = &receive.APIStore{Client: mgr.GetClient(), Reader: mgr.GetAPIReader()}
 	}
-	return mgr.Add(receive.NewServer(receive.Config{
+	srv := receive.NewServer(receive.Config{
 		Addr:          o.Receiver.BindAddress,
 		Listener:      o.Receiver.Listener,
 		Surveys:       mgr.GetClient(),
@@ -106,7 +113,19 @@ func setupSurveys(mgr ctrl.Manager, o Options, resolver *secrets.Resolver, statu
 		MaxBatch:      o.Receiver.MaxBatch,
 		QueueLength:   o.Receiver.QueueLength,
 		CommitTimeout: o.Receiver.CommitTimeout,
-	}))
+		ShutdownDelay: o.Receiver.ShutdownDelay,
+	})
+	if err := mgr.Add(srv); err != nil {
+		return err
+	}
+	// The replica is ready once its receiver listens, and no longer once
+	// it is stopping.
+	return mgr.AddReadyzCheck("receiver", srv.Ready)
+}
+
+// enabled reports whether the replica runs a receiver.
+func (o *ReceiverOptions) enabled() bool {
+	return o.BindAddress != "0" || o.Listener != nil
 }
 
 // Field indexes of the Survey controller.

@@ -36,6 +36,9 @@ func testReceiverOptions(o controllers.ReceiverOptions) controllers.ReceiverOpti
 	receiverURL = "http://" + ln.Addr().String()
 	o.Listener = ln
 	o.StatusInterval = 100 * time.Millisecond
+	// Nothing routes to the test receiver through endpoints: it stops at
+	// once (the failover tests in internal/receive test the delay).
+	o.ShutdownDelay = 0
 	return o
 }
 

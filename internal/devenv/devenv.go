@@ -172,6 +172,8 @@ func (e *Env) startOperator() error {
 		return fmt.Errorf("receiver: %w", err)
 	}
 	o.Receiver.Listener = ln
+	// Nothing routes to the local receiver through endpoints: stop at once.
+	o.Receiver.ShutdownDelay = 0
 	e.ReceiverURL = "http://" + ln.Addr().String()
 	if e.cfg.Options != nil {
 		e.cfg.Options(&o)
