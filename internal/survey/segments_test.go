@@ -2,6 +2,7 @@ package survey
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -288,6 +289,41 @@ func TestUnlistedValuesCountAsOther(t *testing.T) {
 	}
 	// A perfect fit: χ² 0, p 1.
 	if r := st.Segments[0].Representation; r.Result != cxv1alpha1.RepresentationConsistent || r.ChiSquare != "0" || r.PValue != "1" {
+		t.Errorf("representation %+v", r)
+	}
+}
+
+// The Survey status example of the README ("kubectl get svy
+// relationship-nps -o yaml"): 88 responses, 46 promoters, 28 passives, 14
+// detractors; plan free 31 (12/10/9), pro 36 (22/11/3), and team 12 and
+// plus 9, not listed, under other (12/7/2); expected free 0.55, pro 0.25.
+func TestReadmeStatusExample(t *testing.T) {
+	spec := weightedNPSSpec("free", "0.55", "pro", "0.25")
+	st := statusOf(t, spec, nil, tally("u", 0, "0:14 7:28 9:46",
+		plan("free", "0:9 7:10 9:12", "pro", "0:3 7:11 9:22", "team", "0:1 7:4 9:7", "plus", "0:1 7:3 9:5")))
+	// Weighted: 0.55·9.68 + 0.25·52.78 + 0.2·47.62 = 28.04; unweighted 36.4.
+	// Kish: 1/(0.55²/31 + 0.25²/36 + 0.2²/21) = 74.6.
+	// χ²: E 48.4, 22, 17.6 → 17.4²/48.4 + 14²/22 + 3.4²/17.6 = 15.82, df 2,
+	// p = e^(−15.82/2) = 0.00037.
+	if st.Score != "28" || st.MarginOfError != "17.6" || *st.ConfidenceInterval != (cxv1alpha1.Interval{Lower: "10.4", Upper: "45.7"}) ||
+		st.Weighting.EffectiveResponses != "74.6" ||
+		!reflect.DeepEqual(*st.Weighting.Unweighted, cxv1alpha1.UnweightedScore{Score: "36.4", MarginOfError: "15.5", ConfidenceInterval: &cxv1alpha1.Interval{Lower: "20.9", Upper: "51.9"}}) ||
+		st.Weighting.Message != "score weighted by the expected shares of plan (free 0.55, pro 0.25, other 0.2); effective sample size 74.6 of 88 responses" {
+		t.Errorf("score %s ± %s %+v, weighting %+v %+v", st.Score, st.MarginOfError, st.ConfidenceInterval, st.Weighting, st.Weighting.Unweighted)
+	}
+	want := []cxv1alpha1.SegmentValueStatus{
+		{Value: "free", Responses: 31, Score: "9.7", MarginOfError: "28.8", Share: "0.352", ExpectedShare: "0.55", Ratio: "0.64"},
+		{Value: "pro", Responses: 36, Score: "52.8", MarginOfError: "21.1", Share: "0.409", ExpectedShare: "0.25", Ratio: "1.64"},
+		{Value: "other", Responses: 21, Score: "47.6", MarginOfError: "28.4", Share: "0.239", ExpectedShare: "0.2", Ratio: "1.19"},
+	}
+	for i, v := range want {
+		if st.Segments[0].Values[i] != v {
+			t.Errorf("value %d: %+v, want %+v", i, st.Segments[0].Values[i], v)
+		}
+	}
+	r := *st.Segments[0].Representation
+	if r != (cxv1alpha1.SegmentRepresentation{Result: cxv1alpha1.RepresentationUnrepresentative, ChiSquare: "15.82", DegreesOfFreedom: 2,
+		PValue: "0.00037", Message: "plan: responses over-represent pro (41% vs 25%), p < 0.001"}) {
 		t.Errorf("representation %+v", r)
 	}
 }
