@@ -143,12 +143,6 @@ func (s *SurveySpec) WeightedSegment() string {
 	return s.Weighting.Segments[0]
 }
 
-// HasExpectedShares reports whether the segment declares expected shares,
-// inline or from a Touchpoint.
-func (s *SurveySegment) HasExpectedShares() bool {
-	return len(s.Expected) > 0 || s.ExpectedFrom != nil
-}
-
 // WeightOrDefault is the objective's weight.
 func (o *Objective) WeightOrDefault() int32 {
 	if o.Weight <= 0 {
