@@ -36,7 +36,8 @@ func segmentPipeline(st *windowState, shares []float64) (stats.Weighted, error) 
 
 // BenchmarkSegmentRepresentationAndWeighting measures segmentPipeline on
 // the 90-day, 20-value window of BenchmarkWindow90Days20Segments: its
-// cost depends on the number of values, not of responses.
+// cost depends on the number of values published (at 10 responses a day
+// most fold under the minimum group size), not on the responses.
 func BenchmarkSegmentRepresentationAndWeighting(b *testing.B) {
 	shares := make([]float64, segmentValues)
 	for i := range shares {
