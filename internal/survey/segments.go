@@ -209,7 +209,12 @@ func representationOf(segment string, r stats.Representation, level float64) *Re
 	}
 	merged := ""
 	if len(r.Merged) > 0 {
-		merged = fmt.Sprintf("; %s tested together (fewer than %d expected)", strings.Join(r.Merged, ", "), stats.MinExpectedCount)
+		groups := make([]string, len(r.Merged))
+		for i, m := range r.Merged {
+			groups[i] = strings.ReplaceAll(m, "+", " and ")
+		}
+		merged = fmt.Sprintf("; %s tested as one group, so that each group expects at least %d responses",
+			strings.Join(groups, "; "), stats.MinExpectedCount)
 	}
 	if !r.Significant {
 		out.Result = cxv1alpha1.RepresentationConsistent

@@ -181,7 +181,7 @@ func TestWeightingCountsUnassignedResponsesWithOther(t *testing.T) {
 	// with free: 10 vs E 12 and pro 10 vs 8: χ² = 4/12 + 4/8 = 0.833, p = 0.36.
 	r := st.Segments[0].Representation
 	if r.Result != cxv1alpha1.RepresentationConsistent || r.PValue != "0.36" ||
-		r.Message != "plan: responses are consistent with the expected shares (p = 0.36 at 95% confidence); free+other tested together (fewer than 5 expected)" {
+		r.Message != "plan: responses are consistent with the expected shares (p = 0.36 at 95% confidence); free and other tested as one group, so that each group expects at least 5 responses" {
 		t.Errorf("representation %+v", r)
 	}
 }
