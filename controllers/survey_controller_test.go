@@ -244,6 +244,8 @@ func TestSurveySegmentsAreCapped(t *testing.T) {
 	ns := newNamespace(t)
 	svy := newSurvey(ns, "nps", "renewal", cxv1alpha1.SurveyNPS)
 	svy.Spec.Segments = []cxv1alpha1.SurveySegment{{Name: "plan", MaxValues: 2}}
+	// The cap alone: every value may be shown whatever its size.
+	svy.Spec.MinSegmentResponses = 1
 	readySurvey(t, g, ns, svy)
 
 	// 6 responses: pro gets 10,10,9 (3), team gets 6,0 (2), free gets 8 (1).

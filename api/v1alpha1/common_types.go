@@ -35,9 +35,12 @@ const (
 	ReasonReferenceCycle      = "ReferenceCycle"
 	ReasonObjectivesEvaluated = "ObjectivesEvaluated"
 	ReasonTalliesUnreadable   = "TalliesUnreadable"
-	ReasonRuleWritten         = "RuleWritten"
-	ReasonRuleCRDNotInstalled = "PrometheusRuleCRDNotInstalled"
-	ReasonRuleWriteFailed     = "RuleWriteFailed"
+	// ReasonExpectedSharesUnavailable (Survey): a segment reads its
+	// expected shares from a Touchpoint whose metrics do not give them.
+	ReasonExpectedSharesUnavailable = "ExpectedSharesUnavailable"
+	ReasonRuleWritten               = "RuleWritten"
+	ReasonRuleCRDNotInstalled       = "PrometheusRuleCRDNotInstalled"
+	ReasonRuleWriteFailed           = "RuleWriteFailed"
 )
 
 // SecretKeyRef selects one key of a Secret in the same namespace as the

@@ -16,9 +16,12 @@ const (
 	DefaultMinResponses      = 30
 	DefaultConfidenceLevel   = 0.95
 	DefaultSegmentMaxValues  = 20
-	DefaultThresholdPass     = 90
-	DefaultThresholdWarning  = 75
-	DefaultAlertFor          = 15 * time.Minute
+	// DefaultMinSegmentResponses is the k-anonymity floor of segment
+	// values.
+	DefaultMinSegmentResponses = 5
+	DefaultThresholdPass       = 90
+	DefaultThresholdWarning    = 75
+	DefaultAlertFor            = 15 * time.Minute
 	// DefaultStabilizationWindow is how long a Scorecard's new result
 	// must hold before it is published.
 	DefaultStabilizationWindow = 5 * time.Minute
@@ -123,6 +126,24 @@ func (s *SurveySegment) MaxValuesOrDefault() int {
 		return DefaultSegmentMaxValues
 	}
 	return int(s.MaxValues)
+}
+
+// MinSegmentResponsesOrDefault is the smallest group of responses whose
+// score is published.
+func (s *SurveySpec) MinSegmentResponsesOrDefault() int64 {
+	if s.MinSegmentResponses <= 0 {
+		return DefaultMinSegmentResponses
+	}
+	return int64(s.MinSegmentResponses)
+}
+
+// WeightedSegment is the segment the score is weighted by, "" when the
+// score is not weighted.
+func (s *SurveySpec) WeightedSegment() string {
+	if s.Weighting == nil || s.Weighting.Method != WeightingPostStratified || len(s.Weighting.Segments) != 1 {
+		return ""
+	}
+	return s.Weighting.Segments[0]
 }
 
 // WeightOrDefault is the objective's weight.

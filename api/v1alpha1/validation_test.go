@@ -155,6 +155,38 @@ spec:
 `
 )
 
+// withSegments is validSurvey (made NPS) with the given segments and, when
+// not empty, weighting, both in YAML flow style.
+func withSegments(segments, weighting string) string {
+	extra := "type: NPS\n  segments: " + segments
+	if weighting != "" {
+		extra += "\n  weighting: " + weighting
+	}
+	return strings.Replace(validSurvey, "type: CSAT", extra, 1)
+}
+
+// TestSegmentsWithExpectedSharesAreAccepted checks the valid shapes of
+// expected shares and weighting: shares that add up to 1 within rounding,
+// shares from a Touchpoint, weighting by one segment, None with segments.
+func TestSegmentsWithExpectedSharesAreAccepted(t *testing.T) {
+	for _, doc := range []string{
+		withSegments(`[{name: plan, expected: [{value: pro, share: "0.25"}, {value: free, share: "0.75"}]}]`, "{method: PostStratified, segments: [plan]}"),
+		// 0.3334 x 3 = 1.0002: rounding, accepted (and scaled to 1).
+		withSegments(`[{name: plan, expected: [{value: a, share: "0.3334"}, {value: b, share: "0.3334"}, {value: c, share: "0.3334"}]}]`, ""),
+		// Whole numbers are shares too.
+		withSegments(`[{name: plan, expected: [{value: pro, share: 1}, {value: free, share: 0}]}]`, ""),
+		withSegments(`[{name: plan, expectedFrom: {touchpointRef: {name: crm}, metricPrefix: customers_}}, {name: region}]`,
+			"{method: PostStratified, segments: [plan]}"),
+		withSegments(`[{name: plan}]`, "{method: None, segments: [plan]}"),
+	} {
+		obj := decodeAll(t, strings.NewReader(doc))[0]
+		obj.SetNamespace("default")
+		if err := k8s.Create(context.Background(), obj, client.DryRunAll); err != nil {
+			t.Errorf("rejected: %v\n%s", err, doc)
+		}
+	}
+}
+
 func TestValidBaseObjectsAreAccepted(t *testing.T) {
 	for _, doc := range []string{validTouchpoint, validSurvey, validScorecard} {
 		obj := decodeAll(t, strings.NewReader(doc))[0]
@@ -250,6 +282,37 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 			[]string{"spec.segments[1]", "Duplicate value"}},
 		{"segment maxValues zero", strings.Replace(validSurvey, "type: CSAT", "type: CSAT\n  segments: [{name: plan, maxValues: 0}]", 1),
 			[]string{"spec.segments[0].maxValues"}},
+		{"minSegmentResponses zero", strings.Replace(validSurvey, "type: CSAT", "type: CSAT\n  minSegmentResponses: 0", 1),
+			[]string{"spec.minSegmentResponses"}},
+		{"expected share above 1", withSegments(`[{name: plan, expected: [{value: pro, share: "1.5"}]}]`, ""),
+			[]string{"spec.segments[0].expected[0].share", "between 0 and 1"}},
+		{"expected share negative", withSegments(`[{name: plan, expected: [{value: pro, share: "-0.1"}]}]`, ""),
+			[]string{"spec.segments[0].expected[0].share", "between 0 and 1"}},
+		{"expected value twice", withSegments(`[{name: plan, expected: [{value: pro, share: "0.2"}, {value: pro, share: "0.3"}]}]`, ""),
+			[]string{"spec.segments[0].expected[1]", "Duplicate value"}},
+		{"expected shares above 1 in total", withSegments(`[{name: plan, expected: [{value: pro, share: "0.6"}, {value: free, share: "0.5"}]}]`, ""),
+			[]string{"spec.segments[0].expected", "add up to at most 1"}},
+		{"expected value other", withSegments(`[{name: plan, expected: [{value: other, share: "0.2"}]}]`, ""),
+			[]string{"spec.segments[0].expected[0].value", "must not be \"other\""}},
+		{"expected value free text", withSegments(`[{name: plan, expected: [{value: "big customers", share: "0.2"}]}]`, ""),
+			[]string{"spec.segments[0].expected[0].value"}},
+		{"expected more values than maxValues", withSegments(`[{name: plan, maxValues: 1, expected: [{value: pro, share: "0.2"}, {value: free, share: "0.3"}]}]`, ""),
+			[]string{"spec.segments[0].expected", "more values than maxValues"}},
+		{"expected and expectedFrom", withSegments(`[{name: plan, expected: [{value: pro, share: "0.2"}], expectedFrom: {touchpointRef: {name: crm}, metricPrefix: plan_share_}}]`, ""),
+			[]string{"spec.segments[0]", "at most one of expected and expectedFrom"}},
+		{"expectedFrom prefix not snake_case", withSegments(`[{name: plan, expectedFrom: {touchpointRef: {name: crm}, metricPrefix: Plan-Share}}]`, ""),
+			[]string{"spec.segments[0].expectedFrom.metricPrefix"}},
+		{"weighting by two segments", withSegments(`[{name: plan, expected: [{value: pro, share: "0.2"}]}, {name: region, expected: [{value: eu, share: "0.5"}]}]`,
+			"{method: PostStratified, segments: [plan, region]}"),
+			[]string{"spec.weighting.segments", "exactly one segment"}},
+		{"weighting without a segment", withSegments(`[{name: plan, expected: [{value: pro, share: "0.2"}]}]`, "{method: PostStratified}"),
+			[]string{"spec.weighting.segments", "exactly one segment"}},
+		{"weighting by an undeclared segment", withSegments(`[{name: plan, expected: [{value: pro, share: "0.2"}]}]`, "{method: PostStratified, segments: [region]}"),
+			[]string{"spec.weighting.segments", "declared in spec.segments"}},
+		{"weighting by a segment without expected shares", withSegments(`[{name: plan}]`, "{method: PostStratified, segments: [plan]}"),
+			[]string{"spec.weighting.segments", "with expected shares"}},
+		{"unknown weighting method", withSegments(`[{name: plan, expected: [{value: pro, share: "0.2"}]}]`, "{method: Raking, segments: [plan]}"),
+			[]string{"spec.weighting.method", "Unsupported value"}},
 
 		{"objective with two sources", strings.Replace(validScorecard, "    survey: {name: svy}", "    survey: {name: svy}\n    scorecard: {name: other}", 1),
 			[]string{"spec.objectives[0]", "exactly one source"}},
@@ -383,6 +446,9 @@ func TestDefaultsAreApplied(t *testing.T) {
 			checks = map[string][]string{"720h": {"spec", "window"}, "2160h": {"spec", "retention"}, "0.95": {"spec", "confidenceLevel"}}
 			if n, _, _ := unstructured.NestedInt64(obj.Object, "spec", "minResponses"); n != 30 {
 				t.Errorf("spec.minResponses defaulted to %d, want 30", n)
+			}
+			if n, _, _ := unstructured.NestedInt64(obj.Object, "spec", "minSegmentResponses"); n != 5 {
+				t.Errorf("spec.minSegmentResponses defaulted to %d, want 5", n)
 			}
 		case "Scorecard":
 			objs, _, _ := unstructured.NestedSlice(obj.Object, "spec", "objectives")

@@ -277,6 +277,7 @@ func show(ctx context.Context, env *devenv.Env, namespace string, responder *dev
 	}
 	fmt.Fprintf(&b, "$ kubectl get cx -n %s\n%s\n", namespace, out)
 	b.WriteString(scorecardSummary(ctx, env, namespace))
+	b.WriteString(segmentsSummary(ctx, env, namespace))
 	b.WriteString(metricsSummary(ctx, env.MetricsURL))
 	fmt.Print(b.String())
 }
@@ -312,6 +313,32 @@ func scorecardSummary(ctx context.Context, env *devenv.Env, namespace string) st
 		}
 	}
 	return b.String() + "\n"
+}
+
+// segmentsSummary says, per Survey, whether its responses represent the
+// customer base and what weighting did.
+func segmentsSummary(ctx context.Context, env *devenv.Env, namespace string) string {
+	var list cxv1alpha1.SurveyList
+	if err := env.Client.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+		return "segments: " + err.Error() + "\n\n"
+	}
+	var lines []string
+	for _, svy := range list.Items {
+		st := &svy.Status
+		if w := st.Weighting; w != nil && w.Unweighted != nil {
+			lines = append(lines, fmt.Sprintf("  %-18s score %s weighted by %s (unweighted %s), effective n %s of %d",
+				svy.Name, st.Score, w.Segment, w.Unweighted.Score, w.EffectiveResponses, st.Responses))
+		}
+		for _, seg := range st.Segments {
+			if seg.Representation != nil {
+				lines = append(lines, fmt.Sprintf("  %-18s %s", svy.Name, seg.Representation.Message))
+			}
+		}
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	return "representation and weighting (status.segments, status.weighting):\n" + strings.Join(lines, "\n") + "\n\n"
 }
 
 // metricsSummary scrapes the operator and lists the headline cx_* series.

@@ -74,8 +74,13 @@ var help = map[string]string{
 	"cx_survey_margin_of_error":   "Half-width of the confidence interval of cx_survey_score at the Survey's confidence level, in score units. Absent while undefined.",
 	"cx_survey_min_responses":     "Sample size below which a Survey's data is insufficient (spec.minResponses); compare with cx_survey_responses.",
 	"cx_survey_nps_ratio":         "Share of an NPS Survey's responses in each category (promoter 9-10, passive 7-8, detractor 0-6), 0..1.",
-	"cx_survey_segment_score":     `Score of the responses of a Survey that carry one segment value (values past the Survey's cap are counted as "other").`,
+	"cx_survey_segment_score":     `Score of the responses of a Survey that carry one segment value. Values past the Survey's cap or answered fewer than spec.minSegmentResponses times count as "other", which has no score while it holds too few responses.`,
 	"cx_survey_segment_responses": "Responses of a Survey's rolling window that carry one segment value.",
+
+	"cx_survey_segment_representation_ratio":   "Share of a Survey's responses with one segment value divided by the value's expected share of the customer base: above 1 over-represented, below 1 under-represented. Only for segments with expected shares.",
+	"cx_survey_segment_representation_p_value": "p-value of the chi-square test that a Survey's responses follow a segment's expected shares (small: the sample does not represent the customer base). Absent while there are too few responses to test.",
+	"cx_survey_unweighted_score":               "Score of a weighted Survey's responses as received, beside the weighted cx_survey_score. Only for Surveys with spec.weighting.",
+	"cx_survey_effective_responses":            "Kish's effective sample size of a weighted Survey's score: the unweighted responses that would give the same precision. Only for Surveys with spec.weighting.",
 
 	"cx_scorecard_score":            "Weighted score of a Scorecard, 0..100: 100 * (weights of passing objectives + half the weights of warning and inconclusive ones) / all weights. Objectives without data score 0.",
 	"cx_scorecard_result":           "Published result of a Scorecard (it changes once a new result has held for the card's stabilization window): 1 for the current result (Pass, Warning or Fail), 0 for the others.",

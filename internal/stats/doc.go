@@ -30,6 +30,20 @@
 //	WelchDegreesOfFreedom       ν = (SE₁²+SE₂²)² / (SE₁⁴/(n₁−1) + SE₂⁴/(n₂−1))
 //	CompareWindows              z (or Welch t) = Δ / √(SE₁²+SE₂²); NPS: Δ and SE adjusted
 //
+// Segments: privacy, representation and weighting:
+//
+//	ApplyMinimumGroupSize       k-anonymity floor: values below min fold into other, then
+//	                            secondary folds so no group of 1..min−1 is derivable
+//	ChiSquareGoodnessOfFit      χ² = Σ (Oᵢ−Eᵢ)²/Eᵢ, df = k−1, p = P(χ²_df ≥ χ²)
+//	AssessRepresentation        χ² test after merging groups with Eᵢ < 5 (Cochran)
+//	RepresentationRatio         share / expected share
+//	KishEffectiveSampleSize     n_eff = (Σ wᵢ)² / Σ wᵢ²
+//	PostStratifiedNPS           Σ Wₕ(pₕ−dₕ)·100, SE = √(Σ Wₕ²(pₕ+dₕ−(pₕ−dₕ)²)/nₕ)·100
+//	StratifiedVariance          V = Σ Wₕ²σₕ²/nₕ
+//	StratifiedDegreesOfFreedom  ν = (Σ aₕ)² / Σ aₕ²/(nₕ−1), aₕ = Wₕ²sₕ²/nₕ
+//	WilsonIntervalOfShare       Wilson interval at a fractional (effective) n
+//	PostStratify                Σ Wₕ·scoreₕ with its interval, per Kind
+//
 // Score applies them per survey Kind:
 //
 //	NPS     Score = NPS, adjusted-Wald interval (clamped), MOE its half-width
