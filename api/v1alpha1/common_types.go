@@ -30,6 +30,7 @@ const (
 	ReasonCollectorsFailing   = "CollectorsFailing"
 	ReasonCollectorsPending   = "CollectorsPending"
 	ReasonInvalidExpression   = "InvalidExpression"
+	ReasonInvalidCollector    = "InvalidCollector"
 	ReasonInvalidSpec         = "InvalidSpec"
 	ReasonSourceNotFound      = "SourceNotFound"
 	ReasonReferenceCycle      = "ReferenceCycle"

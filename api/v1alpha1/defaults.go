@@ -11,6 +11,8 @@ import (
 const (
 	DefaultCollectorInterval = 60 * time.Second
 	DefaultCollectorTimeout  = 10 * time.Second
+	DefaultHTTPWindow        = 24 * time.Hour
+	DefaultMaxPages          = 10
 	DefaultSurveyWindow      = 30 * 24 * time.Hour
 	DefaultSurveyRetention   = 90 * 24 * time.Hour
 	DefaultMinResponses      = 30
@@ -35,12 +37,39 @@ func (c *Collector) IntervalOrDefault() time.Duration {
 	return c.Interval.Duration
 }
 
-// TimeoutOrDefault is the collector's timeout.
+// TimeoutOrDefault is the collector's timeout: when unset, the smaller of
+// DefaultCollectorTimeout (10s) and half the interval, so that the
+// default is shorter than every valid interval (5s at the minimum of
+// 10s).
 func (c *Collector) TimeoutOrDefault() time.Duration {
 	if c.Timeout == nil {
-		return DefaultCollectorTimeout
+		return min(DefaultCollectorTimeout, c.IntervalOrDefault()/2)
 	}
 	return c.Timeout.Duration
+}
+
+// MethodOrDefault is the http source's method, GET unless set.
+func (h *HTTPSource) MethodOrDefault() HTTPMethod {
+	if h.Method == "" {
+		return HTTPGet
+	}
+	return h.Method
+}
+
+// WindowOrDefault is the time range of the http source's placeholders.
+func (h *HTTPSource) WindowOrDefault() time.Duration {
+	if h.Window == nil {
+		return DefaultHTTPWindow
+	}
+	return h.Window.Duration
+}
+
+// MaxPagesOrDefault is how many pages one run reads at most.
+func (p *Pagination) MaxPagesOrDefault() int {
+	if p.MaxPages <= 0 {
+		return DefaultMaxPages
+	}
+	return int(p.MaxPages)
 }
 
 // WindowOrDefault is the survey's rolling window.

@@ -10,13 +10,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/internal/testenv"
 )
 
@@ -197,6 +200,14 @@ func TestValidBaseObjectsAreAccepted(t *testing.T) {
 	}
 }
 
+// http1 is the http source of validTouchpoint.
+const http1 = `    http: {url: "http://helpdesk/api", jsonPath: "{.open}"}`
+
+// aggregated is validTouchpoint with more fields in its http source.
+func aggregated(fields string) string {
+	return strings.Replace(validTouchpoint, http1, `    http: {url: "http://helpdesk/api", jsonPath: "{.items[*]}", `+fields+`}`, 1)
+}
+
 // TestInvalidObjectsAreRejected checks that admission rejects each invalid
 // manifest, with a message that names the offending field.
 func TestInvalidObjectsAreRejected(t *testing.T) {
@@ -253,6 +264,59 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 		{"bearer token and basic auth", strings.Replace(validTouchpoint, `    http: {url: "http://helpdesk/api", jsonPath: "{.open}"}`,
 			`    prometheus: {address: "http://prom", query: up, bearerTokenSecretRef: {name: s, key: t}, basicAuth: {usernameSecretRef: {name: s, key: u}, passwordSecretRef: {name: s, key: p}}}`, 1),
 			[]string{"spec.collectors[0].prometheus", "at most one of bearerTokenSecretRef and basicAuth"}},
+
+		{"aggregate not in the enum", aggregated(`aggregate: average`),
+			[]string{"spec.collectors[0].http.aggregate", "Unsupported value"}},
+		{"quantile aggregate without quantile", aggregated(`aggregate: quantile`),
+			[]string{"spec.collectors[0].http.quantile", "must be set when aggregate is quantile"}},
+		{"quantile of 1", aggregated(`aggregate: quantile, quantile: "1"`),
+			[]string{"spec.collectors[0].http.quantile", "strictly between 0 and 1"}},
+		{"quantile of 0", aggregated(`aggregate: quantile, quantile: "0"`),
+			[]string{"spec.collectors[0].http.quantile", "strictly between 0 and 1"}},
+		{"quantile above 1", aggregated(`aggregate: quantile, quantile: "1.5"`),
+			[]string{"spec.collectors[0].http.quantile", "strictly between 0 and 1"}},
+		{"quantile with another aggregate", aggregated(`aggregate: median, quantile: "0.9"`),
+			[]string{"spec.collectors[0].http.quantile", "only then"}},
+		{"ratio without where", aggregated(`aggregate: ratio`),
+			[]string{"spec.collectors[0].http.where", "required by aggregate ratio"}},
+		{"where without aggregate", aggregated(`where: "item.score == 'good'"`),
+			[]string{"spec.collectors[0].http.where", "needs aggregate"}},
+		{"value with count", aggregated(`aggregate: count, value: "item.minutes"`),
+			[]string{"spec.collectors[0].http.value", "applies to aggregate sum"}},
+		{"pagination without aggregate", aggregated(`pagination: {nextURL: "{.next}"}`),
+			[]string{"spec.collectors[0].http.pagination", "needs aggregate"}},
+		{"maxPages 0", aggregated(`aggregate: count, pagination: {nextURL: "{.next}", maxPages: 0}`),
+			[]string{"spec.collectors[0].http.pagination.maxPages", "greater than or equal to 1"}},
+		{"maxPages above 100", aggregated(`aggregate: count, pagination: {nextURL: "{.next}", maxPages: 101}`),
+			[]string{"spec.collectors[0].http.pagination.maxPages", "less than or equal to 100"}},
+		{"nextURL and cursor", aggregated(`aggregate: count, pagination: {nextURL: "{.next}", cursor: "{.c}", cursorParam: after}`),
+			[]string{"spec.collectors[0].http.pagination", "exactly one of nextURL and cursor"}},
+		{"cursor without where it goes", aggregated(`aggregate: count, pagination: {cursor: "{.c}"}`),
+			[]string{"spec.collectors[0].http.pagination.cursor", "exactly one of cursorParam and cursorBodyField"}},
+		{"cursorBodyField without a body", aggregated(`aggregate: count, pagination: {cursor: "{.c}", cursorBodyField: variables.after}`),
+			[]string{"spec.collectors[0].http.pagination.cursorBodyField", "needs a JSON body"}},
+		{"nextURL without braces", aggregated(`aggregate: count, pagination: {nextURL: ".links.next"}`),
+			[]string{"spec.collectors[0].http.pagination.nextURL", "in braces"}},
+		{"body with GET", aggregated(`body: "{}"`),
+			[]string{"spec.collectors[0].http.body", "needs method POST"}},
+		{"unknown method", aggregated(`method: PUT`),
+			[]string{"spec.collectors[0].http.method", "Unsupported value"}},
+		{"unknown placeholder in a parameter", aggregated(`params: [{name: since, value: "{{ .Yesterday }}"}]`),
+			[]string{"spec.collectors[0].http.params[0].value", "only the placeholders"}},
+		{"unknown placeholder in the body", aggregated(`method: POST, body: "{\"since\": {{ .Now }}}"`),
+			[]string{"spec.collectors[0].http.body", "only the placeholders"}},
+		{"scale 0", aggregated(`scale: "0"`),
+			[]string{"spec.collectors[0].http.scale", "must be positive"}},
+		{"http bearer token and basic auth", aggregated(`bearerTokenSecretRef: {name: s, key: t}, basicAuth: {usernameSecretRef: {name: s, key: u}, passwordSecretRef: {name: s, key: p}}`),
+			[]string{"spec.collectors[0].http", "at most one of bearerTokenSecretRef and basicAuth"}},
+		{"Authorization header and bearer token", aggregated(`bearerTokenSecretRef: {name: s, key: t}, headers: [{name: authorization, value: x}]`),
+			[]string{"spec.collectors[0].http.headers", "conflicts with bearerTokenSecretRef"}},
+		{"prometheus quantile without quantile", strings.Replace(validTouchpoint, http1,
+			`    prometheus: {address: "http://prom", query: up, aggregate: quantile}`, 1),
+			[]string{"spec.collectors[0].prometheus.quantile", "must be set when aggregate is quantile"}},
+		{"prometheus where without aggregate", strings.Replace(validTouchpoint, http1,
+			`    prometheus: {address: "http://prom", query: up, where: "item.value > 1.0"}`, 1),
+			[]string{"spec.collectors[0].prometheus.where", "needs aggregate"}},
 
 		{"survey unknown type", strings.Replace(validSurvey, "type: CSAT", "type: Likert", 1),
 			[]string{"spec.type", "Unsupported value"}},
@@ -372,6 +436,91 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 	}
 }
 
+// TestCollectorsThatAggregateAreAccepted applies the collectors of the
+// "Collecting from a helpdesk" section, and checks the defaults the API
+// server gives them.
+func TestCollectorsThatAggregateAreAccepted(t *testing.T) {
+	doc := `
+apiVersion: cx.touchstone.dev/v1alpha1
+kind: Touchpoint
+metadata: {name: helpdesk-aggregates, namespace: default}
+spec:
+  stage: Support
+  collectors:
+  - name: first-reply-p90
+    metric: first_reply_p90_seconds
+    unit: seconds
+    http:
+      url: https://larkspur.zendesk.com/api/v2/ticket_metrics.json?page[size]=100
+      jsonPath: "{.ticket_metrics[*]}"
+      value: item.reply_time_in_minutes.calendar
+      aggregate: quantile
+      quantile: "0.9"
+      scale: "60"
+      pagination: {nextURL: "{.links.next}", hasMore: "{.meta.has_more}"}
+      basicAuth: {usernameSecretRef: {name: zendesk-api, key: username}, passwordSecretRef: {name: zendesk-api, key: token}}
+  - name: csat
+    metric: csat_ratio
+    unit: ratio
+    interval: 10s
+    http:
+      url: https://larkspur.zendesk.com/api/v2/satisfaction_ratings.json
+      params: [{name: score, value: received}, {name: start_time, value: "{{ .SinceUnix }}"}, {name: end_time, value: "{{.UntilUnix}}"}]
+      jsonPath: "{.satisfaction_ratings[*]}"
+      aggregate: ratio
+      where: item.score == 'good'
+      pagination: {nextURL: "{.next_page}", maxPages: 100}
+  - name: chat-first-reply
+    metric: chat_first_reply_seconds
+    unit: seconds
+    http:
+      url: https://api.intercom.io/conversations/search
+      method: POST
+      body: '{"query": {"field": "created_at", "operator": ">", "value": {{ .SinceUnix }}}, "pagination": {"per_page": 150}}'
+      window: 168h
+      jsonPath: "{.conversations[*]}"
+      value: item.statistics.time_to_admin_reply
+      aggregate: median
+      pagination: {cursor: "{.pages.next.starting_after}", cursorBodyField: pagination.starting_after}
+      bearerTokenSecretRef: {name: intercom-api, key: token}
+  - name: slow-providers
+    metric: slow_providers
+    unit: count
+    prometheus:
+      address: http://prometheus:9090
+      query: sum by (provider) (rate(payment_errors_total[5m]))
+      aggregate: count
+      where: item.value > 0.02
+`
+	obj := decodeAll(t, strings.NewReader(doc))[0]
+	if err := k8s.Create(context.Background(), obj, client.DryRunAll); err != nil {
+		t.Fatalf("rejected: %v", err)
+	}
+	collectors, _, _ := unstructured.NestedSlice(obj.Object, "spec", "collectors")
+	first := collectors[0].(map[string]any)
+	if got, _, _ := unstructured.NestedInt64(first, "http", "pagination", "maxPages"); got != 10 {
+		t.Errorf("maxPages defaulted to %d, want 10", got)
+	}
+	// The default timeout is no longer stored: it fits every interval
+	// (TimeoutOrDefault: the smaller of 10s and half the interval), so an
+	// interval of 10s without a timeout is valid.
+	for i, c := range collectors {
+		if _, found := c.(map[string]any)["timeout"]; found {
+			t.Errorf("collector %d: a timeout was defaulted: %v", i, c)
+		}
+	}
+	if got := collectors[1].(map[string]any)["interval"]; got != "10s" {
+		t.Errorf("interval %v", got)
+	}
+	// A timeout set by hand must still be shorter than the interval.
+	bad := strings.Replace(doc, "    interval: 10s\n", "    interval: 10s\n    timeout: 10s\n", 1)
+	obj = decodeAll(t, strings.NewReader(bad))[0]
+	err := k8s.Create(context.Background(), obj, client.DryRunAll)
+	if err == nil || !strings.Contains(err.Error(), "spec.collectors[1].timeout") || !strings.Contains(err.Error(), "shorter than interval") {
+		t.Errorf("timeout 10s with interval 10s: %v", err)
+	}
+}
+
 // TestImmutableSurveyFields checks the update rules: a Survey's type and
 // scale cannot change, because counted responses were given on them.
 func TestImmutableSurveyFields(t *testing.T) {
@@ -472,5 +621,30 @@ func TestDefaultsAreApplied(t *testing.T) {
 				t.Errorf("%s %s defaulted to %q, want %q", obj.GetKind(), strings.Join(path, "."), got, want)
 			}
 		}
+	}
+}
+
+// TestDefaultTimeoutFitsEveryInterval: the default timeout is the smaller
+// of 10s and half the interval, so that it is shorter than every valid
+// interval (the rule the API server enforces on a timeout set by hand).
+func TestDefaultTimeoutFitsEveryInterval(t *testing.T) {
+	for _, tc := range []struct{ interval, want time.Duration }{
+		{10 * time.Second, 5 * time.Second}, // the minimum interval
+		{15 * time.Second, 7500 * time.Millisecond},
+		{20 * time.Second, 10 * time.Second},
+		{time.Minute, 10 * time.Second},
+		{time.Hour, 10 * time.Second},
+	} {
+		c := cxv1alpha1.Collector{Interval: &metav1.Duration{Duration: tc.interval}}
+		if got := c.TimeoutOrDefault(); got != tc.want || got >= tc.interval {
+			t.Errorf("interval %v: default timeout %v, want %v", tc.interval, got, tc.want)
+		}
+	}
+	if got := (&cxv1alpha1.Collector{}).TimeoutOrDefault(); got != 10*time.Second {
+		t.Errorf("default interval (60s): timeout %v, want 10s", got)
+	}
+	to := &metav1.Duration{Duration: 3 * time.Second}
+	if got := (&cxv1alpha1.Collector{Timeout: to}).TimeoutOrDefault(); got != 3*time.Second {
+		t.Errorf("a timeout set by hand: %v", got)
 	}
 }

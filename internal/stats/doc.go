@@ -44,6 +44,14 @@
 //	WilsonIntervalOfShare       Wilson interval at a fractional (effective) n
 //	PostStratify                Σ Wₕ·scoreₕ with its interval, per Kind
 //
+// Aggregates of a list of values (what collectors reduce a source's items
+// with):
+//
+//	Summary                     n, Σx (compensated), min, max, x̄ = Σx/n, in one pass
+//	NearestRankQuantile(x, q)   Q(q) = x₍ₖ₎, k = ⌈q·n⌉ (gonum stat.Empirical)   10,20,30,40: Q(.5) = 20
+//	Median(x)                   NearestRankQuantile(x, 0.5)                     3,5,9,11 → 5
+//	Proportion(k, n)            k/n                                             45, 50 → 0.9
+//
 // Score applies them per survey Kind:
 //
 //	NPS     Score = NPS, adjusted-Wald interval (clamped), MOE its half-width
