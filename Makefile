@@ -98,7 +98,7 @@ BENCH_DURATION ?= 60s
 # with another.
 .PHONY: bench
 bench: tools ## Run the benchmarks: receiver durable vs no storage (ratio), collector schedule drift, status writes, score engine.
-	go test -run '^$$' -bench . -benchmem ./internal/stats/
+	go test -run '^$$' -bench . -benchmem ./internal/stats/ ./internal/survey/ ./internal/journey/
 	TOUCHSTONE_BENCH_DURATION=$(BENCH_DURATION) go test -p 1 -run '^$$' -bench . -benchtime=1x \
 		./internal/receive/ ./internal/collect/ ./controllers/
 

@@ -56,6 +56,8 @@ func readyReason(ctx context.Context, obj client.Object) func() string {
 			conds, observed = o.Status.Conditions, o.Status.ObservedGeneration
 		case *cxv1alpha1.Scorecard:
 			conds, observed = o.Status.Conditions, o.Status.ObservedGeneration
+		case *cxv1alpha1.Journey:
+			conds, observed = o.Status.Conditions, o.Status.ObservedGeneration
 		}
 		c := condition(conds, cxv1alpha1.ConditionReady)
 		if c == nil || observed != obj.GetGeneration() || c.ObservedGeneration != obj.GetGeneration() {
@@ -142,13 +144,22 @@ func TestStatusIsNotRewrittenWhenNothingChanged(t *testing.T) {
 	svy := newSurvey(ns, "csat", "helpdesk", cxv1alpha1.SurveyCSAT)
 	g.Expect(k8s.Create(ctx, svy)).To(Succeed())
 	tp := newTouchpoint(ns, "helpdesk")
+	jny := &cxv1alpha1.Journey{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "customer"}}
+	g.Expect(k8s.Create(ctx, jny)).To(Succeed())
 	eventually(g, readyReason(ctx, svy)).ShouldNot(BeEmpty())
 	eventually(g, readyReason(ctx, tp)).ShouldNot(BeEmpty())
+	eventually(g, readyReason(ctx, jny)).Should(Equal(cxv1alpha1.ReasonMapped))
+	// The Journey has seen the Survey's evaluated status (it follows
+	// Surveys with a delay).
+	eventually(g, func() string {
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(jny), jny)).To(Succeed())
+		return stageOf(jny, cxv1alpha1.StageSupport).Reason
+	}).Should(HaveSuffix("csat: 0 of the 30 responses needed in the last 30 days"))
 
 	for _, tc := range []struct {
 		controller string
 		obj        client.Object
-	}{{"survey", svy}, {"touchpoint", tp}} {
+	}{{"survey", svy}, {"touchpoint", tp}, {"journey", jny}} {
 		// Let the status settle: the reconciles caused by the controller's
 		// own write must have run.
 		before := tc.obj.GetResourceVersion()

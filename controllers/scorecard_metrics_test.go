@@ -15,6 +15,7 @@ import (
 	. "github.com/onsi/gomega"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
@@ -48,6 +49,16 @@ func TestOperatorMetricsSurface(t *testing.T) {
 	// that every series the dashboard reads is checked against the registry.
 	eventually(g, series("cx_touchpoint_value", map[string]string{"namespace": ns, "touchpoint": "checkout"})).Should(Equal(0.7))
 	eventually(g, series("cx_collector_last_success_timestamp_seconds", map[string]string{"namespace": ns, "touchpoint": "checkout"})).ShouldNot(Equal("absent"))
+	// A Journey over them, and a Survey with 14 days of answers, so that
+	// the journey and forecast series are in the scrape.
+	g.Expect(k8s.Create(ctx, &cxv1alpha1.Journey{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "customer"}})).To(Succeed())
+	newJourneyTouchpoint(t, g, ns, "referrals", cxv1alpha1.StageAdvocacy, "customer", "")
+	history := newJourneySurvey(t, g, ns, "history-nps", "referrals", cxv1alpha1.SurveyNPS, nil)
+	for day := range 14 {
+		postDay(t, g, history, day, scores([2]int{10, 2 + day%3}, [2]int{0, 1}))
+	}
+	eventually(g, series("cx_journey_spread", map[string]string{"namespace": ns, "journey": "customer"})).ShouldNot(Equal("absent"))
+	eventually(g, series("cx_survey_forecast_score", map[string]string{"namespace": ns, "survey": "history-nps", "bound": "point"})).ShouldNot(Equal("absent"))
 
 	families, err := crmetrics.Registry.Gather() // fails on duplicate or inconsistent series
 	g.Expect(err).NotTo(HaveOccurred())
@@ -105,8 +116,10 @@ func TestOperatorMetricsSurface(t *testing.T) {
 			}
 		}
 		for _, n := range []string{"cx_scorecard_score", "cx_scorecard_result", "cx_scorecard_objective_value", "cx_scorecard_objective_met",
-			"cx_survey_score", "cx_survey_margin_of_error", "cx_survey_responses",
-			"cx_touchpoint_value", "cx_collector_runs_total", "cx_collector_last_success_timestamp_seconds"} {
+			"cx_survey_score", "cx_survey_margin_of_error", "cx_survey_responses", "cx_survey_forecast_score",
+			"cx_touchpoint_value", "cx_collector_runs_total", "cx_collector_last_success_timestamp_seconds",
+			"cx_journey_stage_satisfaction", "cx_journey_stage_margin_of_error", "cx_journey_stage_touchpoints",
+			"cx_journey_coverage_ratio", "cx_journey_spread"} {
 			if !used[n] {
 				t.Errorf("the dashboard does not show %s", n)
 			}

@@ -31,6 +31,8 @@ type Options struct {
 	Receiver ReceiverOptions
 	// Scorecards configure the Scorecard controller.
 	Scorecards ScorecardOptions
+	// Journeys configure the Journey controller.
+	Journeys JourneyOptions
 }
 
 // DefaultOptions returns the options the flags default to.
@@ -41,6 +43,7 @@ func DefaultOptions() Options {
 		Collectors:            DefaultCollectorOptions(),
 		Receiver:              DefaultReceiverOptions(),
 		Scorecards:            DefaultScorecardOptions(),
+		Journeys:              DefaultJourneyOptions(),
 	}
 }
 
@@ -55,6 +58,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	o.Collectors.bindFlags(fs)
 	o.Receiver.bindFlags(fs)
 	o.Scorecards.bindFlags(fs)
+	o.Journeys.bindFlags(fs)
 }
 
 // Setup registers every Touchstone controller, index and runnable with the
@@ -69,7 +73,10 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	if err := setupSurveys(mgr, o, resolver, status); err != nil {
 		return err
 	}
-	return setupScorecards(mgr, o, status)
+	if err := setupScorecards(mgr, o, status); err != nil {
+		return err
+	}
+	return setupJourneys(mgr, o, status)
 }
 
 // quietShutdown wraps a reconciler so that a reconcile cut short by the

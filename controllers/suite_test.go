@@ -92,6 +92,7 @@ func testOptions() controllers.Options {
 	o.Collectors = testCollectorOptions(o.Collectors)
 	o.Receiver = testReceiverOptions(o.Receiver)
 	o.Scorecards = testScorecardOptions(o.Scorecards)
+	o.Journeys.StatusInterval = 100 * time.Millisecond
 	return o
 }
 

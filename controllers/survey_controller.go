@@ -276,6 +276,9 @@ func surveyMetrics(sum survey.Summary, minN int64) metrics.SurveyValues {
 			v.Representation = append(v.Representation, metrics.SurveyRepresentation{Segment: seg.Name, PValue: seg.Representation.Test.PValue})
 		}
 	}
+	if sum.NoForecast == "" {
+		v.Forecast = &metrics.SurveyForecast{Point: sum.Forecast.Score, Lower: sum.Forecast.Lower, Upper: sum.Forecast.Upper}
+	}
 	return v
 }
 

@@ -15,6 +15,9 @@ const (
 	// ConditionAlertingReady (Scorecard) reports whether the PrometheusRule
 	// asked for by spec.alerting could be written.
 	ConditionAlertingReady = "AlertingReady"
+	// ConditionStagesMeasured (Journey) is True when every declared stage
+	// has at least one measured Touchpoint.
+	ConditionStagesMeasured = "StagesMeasured"
 )
 
 // Condition reasons. A reason is a CamelCase word that says why a condition
@@ -42,6 +45,15 @@ const (
 	ReasonRuleWritten               = "RuleWritten"
 	ReasonRuleCRDNotInstalled       = "PrometheusRuleCRDNotInstalled"
 	ReasonRuleWriteFailed           = "RuleWriteFailed"
+)
+
+// Condition reasons of the Journey.
+const (
+	ReasonMapped            = "Mapped"
+	ReasonNoTouchpoints     = "NoTouchpoints"
+	ReasonScorecardNotFound = "ScorecardNotFound"
+	ReasonAllStagesMeasured = "AllStagesMeasured"
+	ReasonStagesUnmeasured  = "StagesUnmeasured"
 )
 
 // SecretKeyRef selects one key of a Secret in the same namespace as the

@@ -191,6 +191,34 @@ func (a *Alerting) ForOrDefault() time.Duration {
 	return a.For.Duration
 }
 
+// StagesOrDefault are the journey's stages in lifecycle order: all ten
+// when spec.stages is empty.
+func (s *JourneySpec) StagesOrDefault() []Stage {
+	all := LifecycleStages()
+	if len(s.Stages) == 0 {
+		return all
+	}
+	declared := make(map[Stage]bool, len(s.Stages))
+	for _, st := range s.Stages {
+		declared[st] = true
+	}
+	out := make([]Stage, 0, len(s.Stages))
+	for _, st := range all {
+		if declared[st] {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// ConfidenceLevelOrDefault is the journey's confidence level as a fraction.
+func (s *JourneySpec) ConfidenceLevelOrDefault() float64 {
+	if s.ConfidenceLevel == nil {
+		return DefaultConfidenceLevel
+	}
+	return s.ConfidenceLevel.AsApproximateFloat64()
+}
+
 // StabilizationWindowOrDefault is how long a new result of the card must
 // hold before it is published (0: at once).
 func (s *ScorecardSpec) StabilizationWindowOrDefault() time.Duration {

@@ -20,7 +20,7 @@ import (
 // server serves them, which is what `kubectl explain` prints, and names
 // every field that has no description (a field without a doc comment).
 func TestEveryFieldIsDocumented(t *testing.T) {
-	for _, plural := range []string{"touchpoints", "surveys", "scorecards", "responsetallies"} {
+	for _, plural := range []string{"touchpoints", "surveys", "scorecards", "journeys", "responsetallies"} {
 		crd := &unstructured.Unstructured{}
 		crd.SetAPIVersion("apiextensions.k8s.io/v1")
 		crd.SetKind("CustomResourceDefinition")
@@ -128,5 +128,20 @@ func TestKubectlExplain(t *testing.T) {
 	window := strings.Join(strings.Fields(explain("svy.spec.window")), " ")
 	if want := "window is the rolling period scored, a whole number of days between 1 and 92 (24h..2208h)."; !strings.Contains(window, want) {
 		t.Errorf("kubectl explain svy.spec.window does not print its doc comment %q:\n%s", want, window)
+	}
+
+	// The Journey documents its fields, the empty selector's meaning
+	// included, and its status.
+	for field, want := range map[string]string{
+		"jny.spec.touchpointSelector":    "Left out, or empty ({}), it selects every Touchpoint of the namespace",
+		"jny.spec.stages":                "Default: all ten.",
+		"jny.spec.scorecardRef":          "reason ScorecardNotFound",
+		"jny.status.stages.satisfaction": "satisfaction of the stage on the 0..100 scale",
+		"jny.status.consistency.weakest": "named only when its interval does not overlap the best stage's",
+		"svy.status.forecast":            "projects score one window ahead",
+	} {
+		if page := strings.Join(strings.Fields(explain(field)), " "); !strings.Contains(page, want) {
+			t.Errorf("kubectl explain %s does not say %q:\n%s", field, want, page)
+		}
 	}
 }

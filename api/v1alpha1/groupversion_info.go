@@ -1,5 +1,5 @@
 // Package v1alpha1 contains the Touchstone API: Touchpoints, Surveys,
-// Scorecards and the operator-owned ResponseTally records.
+// Scorecards, Journeys and the operator-owned ResponseTally records.
 //
 // +kubebuilder:object:generate=true
 // +groupName=cx.touchstone.dev

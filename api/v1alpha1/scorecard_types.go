@@ -72,7 +72,7 @@ const (
 )
 
 // SurveyValue names a value a Survey publishes.
-// +kubebuilder:validation:Enum=Score;Responses;MarginOfError;Mean;ThresholdPercent;PromoterPercent;DetractorPercent
+// +kubebuilder:validation:Enum=Score;Responses;MarginOfError;Mean;ThresholdPercent;PromoterPercent;DetractorPercent;Forecast
 type SurveyValue string
 
 // The survey values an objective can read.
@@ -84,6 +84,10 @@ const (
 	SurveyValueThresholdPercent SurveyValue = "ThresholdPercent"
 	SurveyValuePromoterPercent  SurveyValue = "PromoterPercent"
 	SurveyValueDetractorPercent SurveyValue = "DetractorPercent"
+	// SurveyValueForecast is the score projected one window ahead
+	// (status.forecast.score), so that a card can warn before the score
+	// itself falls.
+	SurveyValueForecast SurveyValue = "Forecast"
 )
 
 // Objective reads exactly one value (from a survey, a touchpoint metric or
@@ -167,7 +171,9 @@ type SurveySource struct {
 	Name string `json:"name"`
 
 	// value to read: Score (default), Responses, MarginOfError, Mean,
-	// ThresholdPercent, PromoterPercent or DetractorPercent.
+	// ThresholdPercent, PromoterPercent, DetractorPercent, or Forecast
+	// (the score projected one window ahead, status.forecast.score; no
+	// data while the Survey has no forecast).
 	// +optional
 	// +kubebuilder:default=Score
 	Value SurveyValue `json:"value,omitempty"`

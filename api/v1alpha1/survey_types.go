@@ -361,6 +361,11 @@ type SurveyStatus struct {
 	// lastResponseTime is when the latest counted response was stored.
 	// +optional
 	LastResponseTime *metav1.Time `json:"lastResponseTime,omitempty"`
+
+	// forecast projects score one window ahead from the window's daily
+	// scores, once the window has at least 14 days with responses.
+	// +optional
+	Forecast *SurveyForecast `json:"forecast,omitempty"`
 }
 
 // Interval is a confidence interval, rounded for display.
@@ -545,6 +550,7 @@ type UnweightedScore struct {
 // +kubebuilder:printcolumn:name="MOE",type=string,JSONPath=`.status.marginOfError`
 // +kubebuilder:printcolumn:name="Effective N",type=string,JSONPath=`.status.weighting.effectiveResponses`,priority=1
 // +kubebuilder:printcolumn:name="Trend",type=string,JSONPath=`.status.trend.direction`,priority=1
+// +kubebuilder:printcolumn:name="Forecast",type=string,JSONPath=`.status.forecast.score`,priority=1
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

@@ -87,7 +87,7 @@ func TestSamplesAreAccepted(t *testing.T) {
 		o.SetNamespace("samples")
 		kinds[o.GetKind()]++
 	}
-	for _, k := range []string{"Touchpoint", "Survey", "Scorecard"} {
+	for _, k := range []string{"Touchpoint", "Survey", "Scorecard", "Journey"} {
 		if kinds[k] == 0 {
 			t.Errorf("config/samples has no %s", k)
 		}
@@ -156,6 +156,15 @@ spec:
     survey: {name: svy}
     target: {min: 80}
 `
+	validJourney = `
+apiVersion: cx.touchstone.dev/v1alpha1
+kind: Journey
+metadata: {name: jny}
+spec:
+  touchpointSelector: {matchLabels: {journey: customer}}
+  stages: [Awareness, Support, Advocacy]
+  scorecardRef: {name: sc}
+`
 )
 
 // withSegments is validSurvey (made NPS) with the given segments and, when
@@ -191,7 +200,7 @@ func TestSegmentsWithExpectedSharesAreAccepted(t *testing.T) {
 }
 
 func TestValidBaseObjectsAreAccepted(t *testing.T) {
-	for _, doc := range []string{validTouchpoint, validSurvey, validScorecard} {
+	for _, doc := range []string{validTouchpoint, validSurvey, validScorecard, validJourney} {
 		obj := decodeAll(t, strings.NewReader(doc))[0]
 		obj.SetNamespace("default")
 		if err := k8s.Create(context.Background(), obj, client.DryRunAll); err != nil {
@@ -407,6 +416,17 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 			[]string{"spec.objectives[0].survey.value", "Unsupported value"}},
 		{"touchpoint source without metric", strings.Replace(validScorecard, "survey: {name: svy}", "touchpoint: {name: tp}", 1),
 			[]string{"spec.objectives[0].touchpoint.metric", "Required value"}},
+
+		{"journey unknown stage", strings.Replace(validJourney, "[Awareness, Support, Advocacy]", "[Awareness, Checkout, Advocacy]", 1),
+			[]string{"spec.stages[1]", "Unsupported value", `"Checkout"`}},
+		{"journey duplicate stages", strings.Replace(validJourney, "[Awareness, Support, Advocacy]", "[Support, Billing, Support]", 1),
+			[]string{"spec.stages", "must list each stage at most once"}},
+		{"journey without stages", strings.Replace(validJourney, "[Awareness, Support, Advocacy]", "[]", 1),
+			[]string{"spec.stages"}},
+		{"journey scorecardRef without name", strings.Replace(validJourney, "scorecardRef: {name: sc}", "scorecardRef: {}", 1),
+			[]string{"spec.scorecardRef.name", "Required value"}},
+		{"journey confidence level below 0.5", validJourney + "  confidenceLevel: \"0.2\"\n",
+			[]string{"spec.confidenceLevel", "between 0.5 and 0.999"}},
 		{"unknown decision", strings.Replace(validScorecard, "target: {min: 80}", "target: {min: 80}\n    decision: Certain", 1),
 			[]string{"spec.objectives[0].decision", "Unsupported value"}},
 		{"stabilization window above 24h", validScorecard + "  stabilizationWindow: 25h\n",
@@ -582,7 +602,8 @@ func TestScorecardEdgeValuesAreAccepted(t *testing.T) {
 // on.
 func TestDefaultsAreApplied(t *testing.T) {
 	ctx := context.Background()
-	for _, doc := range []string{validTouchpoint, validSurvey, validScorecard} {
+	emptyJourney := "apiVersion: cx.touchstone.dev/v1alpha1\nkind: Journey\nmetadata: {name: j}\n"
+	for _, doc := range []string{validTouchpoint, validSurvey, validScorecard, emptyJourney} {
 		obj := decodeAll(t, strings.NewReader(doc))[0]
 		obj.SetNamespace("default")
 		obj.SetName("defaults-" + strings.ToLower(obj.GetKind()))
@@ -614,6 +635,17 @@ func TestDefaultsAreApplied(t *testing.T) {
 			th, _, _ := unstructured.NestedMap(obj.Object, "spec", "thresholds")
 			if fmt.Sprint(th["pass"]) != "90" || fmt.Sprint(th["warning"]) != "75" {
 				t.Errorf("thresholds defaulted to %v, want pass 90, warning 75", th)
+			}
+		case "Journey":
+			// A Journey without a spec gets one, with every stage in
+			// lifecycle order and no selector (every Touchpoint).
+			checks = map[string][]string{"0.95": {"spec", "confidenceLevel"}}
+			stages, _, _ := unstructured.NestedStringSlice(obj.Object, "spec", "stages")
+			if want := "Awareness Consideration Acquisition Onboarding Adoption Support Billing Renewal Offboarding Advocacy"; strings.Join(stages, " ") != want {
+				t.Errorf("spec.stages defaulted to %v, want %s", stages, want)
+			}
+			if _, found, _ := unstructured.NestedFieldNoCopy(obj.Object, "spec", "touchpointSelector"); found {
+				t.Error("spec.touchpointSelector was defaulted; left out, it selects every Touchpoint")
 			}
 		}
 		for want, path := range checks {

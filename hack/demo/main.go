@@ -1,8 +1,9 @@
 // Command demo runs Touchstone on this machine with nothing but what the
 // Makefile builds: a local control plane, the operator, the Larkspur
-// samples, synthetic sources, a real Prometheus and a stream of survey
-// responses, and shows what `kubectl get cx` and the cx_* metrics say,
-// refreshing, until Ctrl-C. Run it with `make demo`.
+// samples, synthetic sources, a real Prometheus, four weeks of survey
+// history and a stream of survey responses, and shows what `kubectl get
+// cx`, the Journey's lifecycle map, the surveys' forecasts and the cx_*
+// metrics say, refreshing, until Ctrl-C. Run it with `make demo`.
 package main
 
 import (
@@ -115,8 +116,15 @@ func run(ctx context.Context, o options) error {
 	// A first batch of answers so that the surveys have a sample size
 	// worth reading, then a steady stream.
 	responder := devenv.NewResponder(env.ReceiverURL, o.namespace)
-	fmt.Println(">> posting the first survey responses")
+	fmt.Println(">> posting four weeks of survey history and the first responses of today")
 	for _, s := range devenv.SampleSurveys {
+		// The Surveys with a 30-day window get a daily history to
+		// forecast from (the 7-day ones cannot forecast, and say so).
+		if s.Name == "relationship-nps" || s.Name == "delivery-rating" {
+			if err := responder.PostHistory(ctx, s, 27, 20); err != nil {
+				return err
+			}
+		}
 		if err := responder.Post(ctx, s, 60); err != nil {
 			return err
 		}
@@ -194,7 +202,8 @@ func checkReady(env *devenv.Env, namespace string) error {
 	var tps cxv1alpha1.TouchpointList
 	var svys cxv1alpha1.SurveyList
 	var scs cxv1alpha1.ScorecardList
-	for _, l := range []client.ObjectList{&tps, &svys, &scs} {
+	var jnys cxv1alpha1.JourneyList
+	for _, l := range []client.ObjectList{&tps, &svys, &scs, &jnys} {
 		if err := env.Client.List(ctx, l, client.InNamespace(namespace)); err != nil {
 			return err
 		}
@@ -207,6 +216,9 @@ func checkReady(env *devenv.Env, namespace string) error {
 	}
 	for _, o := range scs.Items {
 		note("scorecard", o.Name, o.Status.Conditions)
+	}
+	for _, o := range jnys.Items {
+		note("journey", o.Name, o.Status.Conditions)
 	}
 	if len(notReady) > 0 || total == 0 {
 		return fmt.Errorf("check: %d of %d sample objects not Ready: %s", len(notReady), total, strings.Join(notReady, ", "))
@@ -276,10 +288,32 @@ func show(ctx context.Context, env *devenv.Env, namespace string, responder *dev
 		out = err.Error() + "\n"
 	}
 	fmt.Fprintf(&b, "$ kubectl get cx -n %s\n%s\n", namespace, out)
+	b.WriteString(lifecycleView(ctx, env, namespace))
 	b.WriteString(scorecardSummary(ctx, env, namespace))
 	b.WriteString(segmentsSummary(ctx, env, namespace))
 	b.WriteString(metricsSummary(ctx, env.MetricsURL))
 	fmt.Print(b.String())
+}
+
+// lifecycleView renders the Journeys' maps and the Surveys' forecasts.
+func lifecycleView(ctx context.Context, env *devenv.Env, namespace string) string {
+	var b strings.Builder
+	var jnys cxv1alpha1.JourneyList
+	if err := env.Client.List(ctx, &jnys, client.InNamespace(namespace)); err != nil {
+		return "journeys: " + err.Error() + "\n"
+	}
+	for i := range jnys.Items {
+		b.WriteString(devenv.JourneyMap(&jnys.Items[i]))
+		b.WriteString("\n")
+	}
+	var svys cxv1alpha1.SurveyList
+	if err := env.Client.List(ctx, &svys, client.InNamespace(namespace)); err != nil {
+		return b.String() + "surveys: " + err.Error() + "\n"
+	}
+	if f := devenv.Forecasts(svys.Items); f != "" {
+		b.WriteString("forecasts, one window ahead (a linear trend of the daily scores):\n" + f + "\n")
+	}
+	return b.String()
 }
 
 // scorecardSummary shows what the cards' table cannot: a result waiting

@@ -51,7 +51,7 @@ func TestEndToEnd(t *testing.T) {
 	out, err := env.Kubectl(ctx, nil, "get", "cx", "-n", ns)
 	g.Expect(err).NotTo(HaveOccurred())
 	for _, kind := range []string{"touchpoint.cx.touchstone.dev/helpdesk", "survey.cx.touchstone.dev/relationship-nps",
-		"scorecard.cx.touchstone.dev/customer-journey"} {
+		"scorecard.cx.touchstone.dev/customer-journey", "journey.cx.touchstone.dev/larkspur-customer"} {
 		g.Expect(out).To(ContainSubstring(kind))
 	}
 
@@ -63,17 +63,17 @@ func TestEndToEnd(t *testing.T) {
 
 	// kubectl wait, as a deployment pipeline would.
 	_, err = env.Kubectl(ctx, nil, "wait", "--for=condition=Ready", "--timeout=180s", "-n", ns,
-		"touchpoints.cx.touchstone.dev,surveys.cx.touchstone.dev,scorecards.cx.touchstone.dev", "--all")
+		"touchpoints.cx.touchstone.dev,surveys.cx.touchstone.dev,scorecards.cx.touchstone.dev,journeys.cx.touchstone.dev", "--all")
 	if err != nil {
 		// Say why each object is not Ready.
-		out, _ := env.Kubectl(ctx, nil, "get", "touchpoints,surveys,scorecards", "-n", ns, "-o",
+		out, _ := env.Kubectl(ctx, nil, "get", "touchpoints,surveys,scorecards,journeys", "-n", ns, "-o",
 			`jsonpath={range .items[*]}{.kind}/{.metadata.name}: {.status.conditions[?(@.type=="Ready")].reason}: {.status.conditions[?(@.type=="Ready")].message}{"\n"}{end}`)
 		t.Log(out)
 	}
 	g.Expect(err).NotTo(HaveOccurred())
 
 	// kstatus reads every object as Current...
-	for _, resource := range []string{"touchpoints", "surveys", "scorecards"} {
+	for _, resource := range []string{"touchpoints", "surveys", "scorecards", "journeys"} {
 		list := &unstructured.UnstructuredList{}
 		list.SetGroupVersionKind(schema.GroupVersionKind{Group: "cx.touchstone.dev", Version: "v1alpha1", Kind: kindOf(resource) + "List"})
 		g.Expect(env.Client.List(ctx, list, client.InNamespace(ns))).To(Succeed())
@@ -84,6 +84,24 @@ func TestEndToEnd(t *testing.T) {
 			g.Expect(res.Status).To(Equal(status.CurrentStatus), "%s/%s: %s", resource, list.Items[i].GetName(), res.Message)
 		}
 	}
+	// The journey maps the samples: every stage measured but Offboarding,
+	// left unmeasured on purpose, and the four surveyed stages scored.
+	var jny cxv1alpha1.Journey
+	g.Eventually(func() []cxv1alpha1.Stage {
+		g.Expect(env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "larkspur-customer"}, &jny)).To(Succeed())
+		return jny.Status.UnmeasuredStages
+	}).WithTimeout(60 * time.Second).Should(Equal([]cxv1alpha1.Stage{cxv1alpha1.StageOffboarding}))
+	g.Expect(jny.Status.Coverage).To(Equal("9/10"))
+	g.Expect(jny.Status.UnmeasuredTouchpoints).To(Equal([]string{"cancellation"}))
+	g.Eventually(func() int32 {
+		g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(&jny), &jny)).To(Succeed())
+		return jny.Status.Consistency.ScoredStages
+	}).WithTimeout(60 * time.Second).Should(Equal(int32(4)))
+	out, err = env.Kubectl(ctx, nil, "get", "jny", "-n", ns)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(out).To(MatchRegexp(`^NAME +COVERAGE +WEAKEST +SPREAD +READY +AGE\nlarkspur-customer +9/10 +`))
+	t.Log("\n" + out + devenv.JourneyMap(&jny))
+
 	// ...and as InProgress while the operator has not seen a new
 	// generation: the object returned by the update has the new
 	// generation and the old observedGeneration.
@@ -151,7 +169,7 @@ func TestEndToEnd(t *testing.T) {
 }
 
 func kindOf(resource string) string {
-	return map[string]string{"touchpoints": "Touchpoint", "surveys": "Survey", "scorecards": "Scorecard"}[resource]
+	return map[string]string{"touchpoints": "Touchpoint", "surveys": "Survey", "scorecards": "Scorecard", "journeys": "Journey"}[resource]
 }
 
 // testWriter sends progress and logs to the test log.

@@ -36,15 +36,21 @@ type SampleSurvey struct {
 	Segments map[string][]string
 	// HMAC signs requests instead of sending the bearer token.
 	HMAC bool
+	// Decline is how much better customers answered in the past: the
+	// weight of the two top scores grows by this fraction per day ago, so
+	// the history of PostHistory shows a falling score.
+	Decline float64
 }
 
 // SampleSurveys are the four Surveys of config/samples, answered the way
 // a decent but imperfect shop is.
 var SampleSurveys = []SampleSurvey{
 	{Name: "relationship-nps", ScaleMin: 0,
-		// 0..10: about 50% promoters, 30% passives, 20% detractors.
+		// 0..10: about 50% promoters, 30% passives, 20% detractors today,
+		// more promoters a month ago.
 		Weights:  []float64{2, 1, 1, 2, 2, 4, 8, 12, 18, 22, 28},
-		Segments: map[string][]string{"plan": {"free", "plus", "pro", "team"}, "region": {"eu", "na", "apac", "latam"}}},
+		Segments: map[string][]string{"plan": {"free", "plus", "pro", "team"}, "region": {"eu", "na", "apac", "latam"}},
+		Decline:  0.03},
 	{Name: "support-csat", ScaleMin: 1,
 		Weights:  []float64{5, 7, 12, 33, 43},
 		Segments: map[string][]string{"channel": {"email", "chat", "phone"}}},
@@ -73,16 +79,22 @@ func NewResponder(receiverURL, namespace string) *Responder {
 	return &Responder{ReceiverURL: receiverURL, Namespace: namespace, rnd: rand.New(rand.NewPCG(7, 11))}
 }
 
-func (r *Responder) pick(s SampleSurvey) map[string]any {
+// pick draws one response submitted at the given time, daysAgo days
+// before today.
+func (r *Responder) pick(s SampleSurvey, at time.Time, daysAgo int) map[string]any {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	weights := append([]float64(nil), s.Weights...)
+	for i := max(len(weights)-2, 0); i < len(weights); i++ {
+		weights[i] *= 1 + s.Decline*float64(daysAgo)
+	}
 	total := 0.0
-	for _, w := range s.Weights {
+	for _, w := range weights {
 		total += w
 	}
 	x := r.rnd.Float64() * total
-	score := s.ScaleMin + len(s.Weights) - 1
-	for i, w := range s.Weights {
+	score := s.ScaleMin + len(weights) - 1
+	for i, w := range weights {
 		if x < w {
 			score = s.ScaleMin + i
 			break
@@ -92,7 +104,7 @@ func (r *Responder) pick(s SampleSurvey) map[string]any {
 	resp := map[string]any{
 		"id":          fmt.Sprintf("demo-%d-%d", time.Now().UnixNano(), r.next.Add(1)),
 		"score":       score,
-		"submittedAt": time.Now().UTC().Format(time.RFC3339),
+		"submittedAt": at.UTC().Format(time.RFC3339),
 	}
 	if len(s.Segments) > 0 {
 		seg := map[string]string{}
@@ -107,9 +119,28 @@ func (r *Responder) pick(s SampleSurvey) map[string]any {
 // Post sends n responses to one sample Survey in one batch, retrying
 // until they are acknowledged (as a well-behaved sender does).
 func (r *Responder) Post(ctx context.Context, s SampleSurvey, n int) error {
+	return r.postAt(ctx, s, n, time.Now(), 0)
+}
+
+// PostHistory sends perDay responses for each of the days before today,
+// submitted at noon UTC of their day, so that the Surveys whose window
+// holds them have a daily series to forecast from (the receiver accepts
+// submittedAt within the retention).
+func (r *Responder) PostHistory(ctx context.Context, s SampleSurvey, days, perDay int) error {
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	for ago := days; ago >= 1; ago-- {
+		if err := r.postAt(ctx, s, perDay, today.AddDate(0, 0, -ago).Add(12*time.Hour), ago); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// postAt sends n responses submitted at the given time, daysAgo days ago.
+func (r *Responder) postAt(ctx context.Context, s SampleSurvey, n int, at time.Time, daysAgo int) error {
 	batch := make([]map[string]any, n)
 	for i := range batch {
-		batch[i] = r.pick(s)
+		batch[i] = r.pick(s, at, daysAgo)
 	}
 	body, _ := json.Marshal(map[string]any{"responses": batch})
 	url := r.ReceiverURL + receive.PathOf(r.Namespace, s.Name)

@@ -4,6 +4,6 @@
 //
 // Labels are bounded: namespace, name, survey, scorecard, objective,
 // touchpoint, stage, type, metric, unit, segment, value (segment values are
-// capped per Survey), result and category. Every series of an object is deleted when the object is.
+// capped per Survey), result, category, journey, measured and bound. Every series of an object is deleted when the object is.
 // Each kind's series live in their own file.
 package metrics

@@ -96,7 +96,9 @@ type SurveyValues struct {
 	Responses, MinResponses                     int64
 	PromoterRatio, PassiveRatio, DetractorRatio float64
 	Segments                                    []SurveySegment
-	Representation                              []SurveyRepresentation
+	// Forecast is the projected score; nil when there is none.
+	Forecast       *SurveyForecast
+	Representation []SurveyRepresentation
 	// Weighting is set when Score is weighted.
 	Weighting *SurveyWeighting
 }
@@ -133,6 +135,7 @@ func SetSurvey(l SurveyLabels, v SurveyValues) {
 		for _, r := range v.Representation {
 			g.set(surveySegmentRepresentationPValue, r.PValue, with(r.Segment)...)
 		}
+		v.Forecast.set(g, lv)
 	})
 }
 

@@ -351,3 +351,30 @@ func TestDeleteSurvey(t *testing.T) {
 		t.Errorf("%d series of %s/a after deleting %s's, want 9", n, otherNS, ns)
 	}
 }
+
+// A forecast publishes its three bounds with the Survey's series; a Survey
+// that loses its forecast loses them, and deleting the Survey deletes them.
+func TestSetSurveyForecast(t *testing.T) {
+	t.Parallel()
+	const ns = "metrics-test-survey-forecast"
+	t.Cleanup(func() { DeleteSurvey(ns, "nps") })
+	l := SurveyLabels{Namespace: ns, Survey: "nps", Touchpoint: "referrals", Type: "NPS"}
+	SetSurvey(l, SurveyValues{Score: 26.5, Responses: 2800, MinResponses: 30, MarginOfError: 3,
+		PromoterRatio: 0.5, PassiveRatio: 0.3, DetractorRatio: 0.2,
+		Forecast: &SurveyForecast{Point: -1.5, Lower: -4.518, Upper: 1.518}})
+	expectExposition(t, where("namespace", ns, surveyForecastScore), family("cx_survey_forecast_score", "gauge",
+		`cx_survey_forecast_score{bound="lower",namespace="metrics-test-survey-forecast",survey="nps",touchpoint="referrals",type="NPS"} -4.518`,
+		`cx_survey_forecast_score{bound="point",namespace="metrics-test-survey-forecast",survey="nps",touchpoint="referrals",type="NPS"} -1.5`,
+		`cx_survey_forecast_score{bound="upper",namespace="metrics-test-survey-forecast",survey="nps",touchpoint="referrals",type="NPS"} 1.518`,
+	), "cx_survey_forecast_score")
+
+	SetSurvey(l, SurveyValues{Score: 26.5, Responses: 2800, MinResponses: 30, MarginOfError: 3})
+	if n := testutil.CollectAndCount(where("namespace", ns, surveyForecastScore), "cx_survey_forecast_score"); n != 0 {
+		t.Errorf("%d forecast series after the forecast went, want none", n)
+	}
+	SetSurvey(l, SurveyValues{Score: 26.5, Responses: 2800, Forecast: &SurveyForecast{Point: 1, Lower: 0, Upper: 2}})
+	DeleteSurvey(ns, "nps")
+	if n := testutil.CollectAndCount(where("namespace", ns, surveyForecastScore), "cx_survey_forecast_score"); n != 0 {
+		t.Errorf("%d forecast series after the survey was deleted, want none", n)
+	}
+}

@@ -76,6 +76,13 @@ var help = map[string]string{
 	"cx_survey_nps_ratio":         "Share of an NPS Survey's responses in each category (promoter 9-10, passive 7-8, detractor 0-6), 0..1.",
 	"cx_survey_segment_score":     `Score of the responses of a Survey that carry one segment value. Values past the Survey's cap or answered fewer than spec.minSegmentResponses times count as "other", which has no score while it holds too few responses.`,
 	"cx_survey_segment_responses": "Responses of a Survey's rolling window that carry one segment value.",
+	"cx_survey_forecast_score":    "Score a Survey is projected to have one window ahead, from a weighted linear trend of its daily scores: bound=point, or the lower and upper ends of its prediction interval. Absent while the window has fewer than 14 days with responses.",
+
+	"cx_journey_stage_satisfaction":    "Satisfaction of a Journey stage on a 0..100 scale: the response-weighted mean of its Surveys' scores, normalised (NPS (x+100)/2, CSAT as is, CES and Rating (x-min)/(max-min)*100). Absent while no Survey of the stage has enough responses.",
+	"cx_journey_stage_margin_of_error": "Margin of error of cx_journey_stage_satisfaction at the Journey's confidence level, on the same 0..100 scale. Absent while undefined.",
+	"cx_journey_stage_touchpoints":     `Touchpoints of a Journey stage, by whether they are measured (measured="true": a metric with a value or a Survey with responses in its window).`,
+	"cx_journey_coverage_ratio":        "Share of a Journey's declared stages that have at least one measured Touchpoint, 0..1.",
+	"cx_journey_spread":                "Spread of a Journey's stage satisfaction, best stage minus worst, 0..100. Absent with fewer than two scored stages.",
 
 	"cx_survey_segment_representation_ratio":   "Share of a Survey's responses with one segment value divided by the value's expected share of the customer base: above 1 over-represented, below 1 under-represented. Only for segments with expected shares.",
 	"cx_survey_segment_representation_p_value": "p-value of the chi-square test that a Survey's responses follow a segment's expected shares (small: the sample does not represent the customer base). Absent while there are too few responses to test.",

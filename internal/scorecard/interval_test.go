@@ -26,6 +26,16 @@ func TestSurveyInterval(t *testing.T) {
 			t.Errorf("value %s has an interval: %+v", v, got)
 		}
 	}
+	// A forecast's prediction interval, labelled as a projection; none
+	// while there is no forecast.
+	if got := scorecard.SurveyInterval(svy, cxv1alpha1.SurveyValueForecast); got != nil {
+		t.Errorf("no forecast, interval %+v", got)
+	}
+	svy.Status.Forecast = &cxv1alpha1.SurveyForecast{Score: "24.8", Lower: "8.6", Upper: "41", BasedOnDays: 28}
+	wantF := verdict.Interval{Lower: 8.6, Upper: 41, Level: 0.9, Label: "projected NPS"}
+	if got := scorecard.SurveyInterval(svy, cxv1alpha1.SurveyValueForecast); got == nil || *got != wantF {
+		t.Errorf("forecast: %+v, want %+v", got, wantF)
+	}
 	// The default level, and no interval while the status has none.
 	svy.Spec.ConfidenceLevel = nil
 	if got := scorecard.SurveyInterval(svy, ""); got == nil || got.Level != cxv1alpha1.DefaultConfidenceLevel {

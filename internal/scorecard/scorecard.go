@@ -133,6 +133,15 @@ func SurveyValue(svy *cxv1alpha1.Survey, value cxv1alpha1.SurveyValue) (text, no
 		if st.NPS != nil {
 			text = st.NPS.DetractorPercent
 		}
+	case cxv1alpha1.SurveyValueForecast:
+		if st.Forecast == nil || st.Forecast.Score == "" {
+			why := "it has not made one yet"
+			if st.Forecast != nil && st.Forecast.Reason != "" {
+				why = st.Forecast.Reason
+			}
+			return "", fmt.Sprintf("survey %q has no forecast: %s", name, why)
+		}
+		text = st.Forecast.Score
 	}
 	if text == "" {
 		return "", fmt.Sprintf("survey %q publishes no %s", name, value)

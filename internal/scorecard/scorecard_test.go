@@ -140,6 +140,18 @@ func TestSurveyValue(t *testing.T) {
 			"", `survey "csat" publishes no PromoterPercent`},
 		{"an empty value", survey(metav1.ConditionTrue, func(st *cxv1alpha1.SurveyStatus) { st.Mean = "" }), cxv1alpha1.SurveyValueMean,
 			"", `survey "csat" publishes no Mean`},
+		{"forecast", survey(metav1.ConditionTrue, func(st *cxv1alpha1.SurveyStatus) {
+			st.Forecast = &cxv1alpha1.SurveyForecast{Score: "38.5", Lower: "35.5", Upper: "41.5", BasedOnDays: 28}
+		}), cxv1alpha1.SurveyValueForecast, "38.5", ""},
+		{"no forecast yet", survey(metav1.ConditionTrue, func(st *cxv1alpha1.SurveyStatus) {
+			st.Forecast = &cxv1alpha1.SurveyForecast{BasedOnDays: 9, Reason: "9 of the 14 days with responses a forecast needs, in the last 30 days"}
+		}), cxv1alpha1.SurveyValueForecast, "", `survey "csat" has no forecast: 9 of the 14 days with responses a forecast needs, in the last 30 days`},
+		{"no forecast field", survey(metav1.ConditionTrue, nil), cxv1alpha1.SurveyValueForecast,
+			"", `survey "csat" has no forecast: it has not made one yet`},
+		// A forecast from too few responses is not read either.
+		{"forecast below the minimum", survey(metav1.ConditionFalse, func(st *cxv1alpha1.SurveyStatus) {
+			st.Forecast = &cxv1alpha1.SurveyForecast{Score: "38.5", BasedOnDays: 28}
+		}), cxv1alpha1.SurveyValueForecast, "", `survey "csat" has insufficient data: 12 of 30 responses`},
 	} {
 		text, why := scorecard.SurveyValue(tc.svy, tc.value)
 		if text != tc.text || why != tc.why {

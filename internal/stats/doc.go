@@ -52,6 +52,11 @@
 //	Median(x)                   NearestRankQuantile(x, 0.5)                     3,5,9,11 → 5
 //	Proportion(k, n)            k/n                                             45, 50 → 0.9
 //
+// Journeys and forecasts have their own files, each listing its formulas:
+// satisfaction.go (scores on a common 0..100 scale, combined per stage;
+// spread and the interval-overlap test) and forecast.go (a weighted
+// least-squares trend of daily scores and its prediction interval).
+//
 // Score applies them per survey Kind:
 //
 //	NPS     Score = NPS, adjusted-Wald interval (clamped), MOE its half-width

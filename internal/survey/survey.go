@@ -40,6 +40,13 @@ type Summary struct {
 	Expired []string
 	// Ignored counts tallies that do not match the Survey (another scale).
 	Ignored int
+	// Days are the tallies of the window summed per day, oldest first (the
+	// last is today); nil when the window holds no tally.
+	Days []stats.Tally
+	// Forecast projects the score one window ahead from Days; NoForecast
+	// says why there is none (forecast.go).
+	Forecast   stats.Forecast
+	NoForecast string
 }
 
 // Weighting is the basis of a weighted score.
@@ -82,6 +89,7 @@ func SummarizeWith(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1
 	s := Summary{Window: stats.CurrentWindow(now, spec.WindowDays())}
 	s.PreviousWindow = s.Window.Previous()
 	sums := newWindowSums(stats.Scale{Min: int(sc.Min), Max: int(sc.Max)})
+	sums.window = s.Window
 	cutoff := stats.RetentionCutoff(now, spec.RetentionOrDefault())
 	for i := range tallies {
 		t := &tallies[i]
@@ -98,7 +106,7 @@ func SummarizeWith(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1
 		case t.ScaleMin != sc.Min || t.ScaleMax != sc.Max:
 			s.Ignored++
 		case s.Window.Contains(day):
-			if err := sums.addCurrent(t); err != nil {
+			if err := sums.addCurrent(t, day); err != nil {
 				return s, err
 			}
 			if t.LastReceived != nil && t.LastReceived.After(s.LastReceived) {
@@ -116,6 +124,8 @@ func SummarizeWith(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1
 	s.Previous = stats.Score(sums.previous, opts)
 	segments, err := sums.segmentResults(spec, expected, opts)
 	s.Segments = segments
+	s.Days = sums.days
+	s.Forecast, s.NoForecast = forecast(spec, s.Days, opts)
 	if err != nil {
 		return s, err
 	}
@@ -134,6 +144,10 @@ func SummarizeWith(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1
 type windowSums struct {
 	scale             stats.Scale
 	current, previous stats.Tally
+	// window and days: the window's tallies per day (days[d-window.First]),
+	// allocated at the first tally (addDay).
+	window stats.Window
+	days   []stats.Tally
 	// segments maps segment name -> value -> tally, in the window;
 	// previousSegments in the previous window (for a weighted trend).
 	segments, previousSegments map[string]map[string]*stats.Tally
@@ -157,13 +171,17 @@ func (w *windowSums) addPrevious(t *cxv1alpha1.ResponseTally) error {
 	return w.mergeSegments(w.previousSegments, t)
 }
 
-// addCurrent adds a tally of the window: its counts and its segments.
-func (w *windowSums) addCurrent(t *cxv1alpha1.ResponseTally) error {
+// addCurrent adds a tally of the window, of the given day: its counts (to
+// the window's and the day's) and its segments.
+func (w *windowSums) addCurrent(t *cxv1alpha1.ResponseTally, day stats.Day) error {
 	counts, err := stats.ParseTally(w.scale, t.Counts)
 	if err != nil {
 		return fmt.Errorf("tally %s: counts: %w", t.Name, err)
 	}
 	if err := w.current.Merge(counts); err != nil {
+		return err
+	}
+	if err := w.addDay(day, counts); err != nil {
 		return err
 	}
 	return w.mergeSegments(w.segments, t)
@@ -311,6 +329,7 @@ func (s Summary) ApplyTo(spec *cxv1alpha1.SurveySpec, st *cxv1alpha1.SurveyStatu
 	if !s.LastReceived.IsZero() {
 		st.LastResponseTime = new(metav1.NewTime(s.LastReceived.UTC().Truncate(time.Second)))
 	}
+	st.Forecast = s.forecastStatus(spec)
 }
 
 func roundTo(v float64, d int) float64 {
