@@ -137,3 +137,11 @@ func (a *Alerting) ForOrDefault() time.Duration {
 	}
 	return a.For.Duration
 }
+
+// FormatOrDefault is the receiver's body format (Touchstone when unset).
+func (r *SurveyReceiver) FormatOrDefault() ReceiverFormat {
+	if r.Format == "" {
+		return FormatTouchstone
+	}
+	return r.Format
+}
