@@ -390,36 +390,84 @@ func (p *program) explain(vars *activation, err error) string {
 	return "evaluation failed: " + msg
 }
 
-// missingPath finds the innermost field selection whose operand is a map
-// without the field, and renders it as written (body.data.data.nps).
+// missingPath finds the field selection whose operand lacks the field,
+// and renders it as written (body.data.data.nps): first from the values
+// recorded by evaluating again, then, since cel-go resolves a chain such
+// as body.data.nps as one attribute, by walking each chain rooted at a
+// variable through the delivery's values.
 func (p *program) missingPath(vars *activation) string {
-	_, det, _ := p.tracking.Eval(vars)
-	if det == nil || det.State() == nil || p.ast == nil {
+	if p.ast == nil {
 		return ""
 	}
 	native := p.ast.NativeRep()
+	_, det, _ := p.tracking.Eval(vars)
 	var found string
 	celast.PostOrderVisit(native.Expr(), celast.NewExprVisitor(func(e celast.Expr) {
 		if found != "" || e.Kind() != celast.SelectKind || e.AsSelect().IsTestOnly() {
 			return
 		}
 		sel := e.AsSelect()
-		v, ok := det.State().Value(sel.Operand().ID())
-		if !ok {
-			return
+		if det != nil && det.State() != nil {
+			if v, ok := det.State().Value(sel.Operand().ID()); ok {
+				if mapper, ok := v.(traits.Mapper); ok {
+					if _, present := mapper.Find(types.String(sel.FieldName())); !present {
+						found = unparse(sel.Operand(), native.SourceInfo()) + "." + sel.FieldName()
+					}
+				}
+				return
+			}
 		}
-		mapper, ok := v.(traits.Mapper)
-		if !ok {
-			return
-		}
-		if _, present := mapper.Find(types.String(sel.FieldName())); present {
-			return
-		}
-		if operand, err := parser.Unparse(sel.Operand(), native.SourceInfo()); err == nil {
-			found = operand + "." + sel.FieldName()
+		if path, ok := walkChain(e, vars); ok {
+			found = path
 		}
 	}))
 	return found
+}
+
+// walkChain follows a chain of field selections rooted at a variable
+// (body.data.nps) through the delivery's values, and returns the first
+// prefix whose last field is missing from a map.
+func walkChain(e celast.Expr, vars *activation) (string, bool) {
+	var fields []string
+	for e.Kind() == celast.SelectKind && !e.AsSelect().IsTestOnly() {
+		fields = append(fields, e.AsSelect().FieldName())
+		e = e.AsSelect().Operand()
+	}
+	if e.Kind() != celast.IdentKind {
+		return "", false
+	}
+	root := e.AsIdent()
+	v, ok := vars.ResolveName(root)
+	if !ok {
+		return "", false
+	}
+	path := root
+	for i := len(fields) - 1; i >= 0; i-- {
+		path += "." + fields[i]
+		switch m := v.(type) {
+		case map[string]any:
+			if v, ok = m[fields[i]]; !ok {
+				return path, true
+			}
+		case traits.Mapper:
+			val, present := m.Find(types.String(fields[i]))
+			if !present {
+				return path, true
+			}
+			v = val
+		default:
+			return "", false
+		}
+	}
+	return "", false
+}
+
+func unparse(e celast.Expr, info *celast.SourceInfo) string {
+	s, err := parser.Unparse(e, info)
+	if err != nil {
+		return "the expression"
+	}
+	return s
 }
 
 func mappingError(field, message string) *Error {
