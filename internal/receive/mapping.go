@@ -106,8 +106,8 @@ var celEnvs = sync.OnceValues(func() (map[bool]*cel.Env, error) {
 // exprKey keys the expression cache.
 type exprKey struct {
 	field, src string
-	kind kind
-	list bool
+	kind       kind
+	list       bool
 }
 
 // exprCache keeps compiled expressions by their text, for the Survey

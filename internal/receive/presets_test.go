@@ -178,8 +178,10 @@ var presetCases = []presetCase{
 		},
 		personal: []string{"charlie_gravis@example.com", "Charlie Gravis", "lost my parcel", "+1 415 555 0134"}},
 	{preset: "zendesk", fixture: "zendesk-csat-trigger.json", sign: zendesk, timestamped: true,
-		expect:   []counted{{survey: "support-csat", score: 2, segment: "channel", value: "web_form", id: "48213"}},
-		ignored:  func(b []byte) []byte { return bytes.Replace(b, []byte(`"rating": "Good"`), []byte(`"rating": "Offered"`), 1) },
+		expect: []counted{{survey: "support-csat", score: 2, segment: "channel", value: "web_form", id: "48213"}},
+		ignored: func(b []byte) []byte {
+			return bytes.Replace(b, []byte(`"rating": "Good"`), []byte(`"rating": "Offered"`), 1)
+		},
 		personal: []string{"Ingrid Sørensen", "ingrid.sorensen@example.no", "refund the same day"}},
 }
 
