@@ -24,6 +24,9 @@ func decodeYAML(data []byte, into any) error { return yaml.Unmarshal(data, into)
 const (
 	SampleToken   = "larkspur-demo-token-change-me"
 	SampleHMACKey = "larkspur-demo-hmac-key-change-me"
+	// SampleFormbricksSecret is the Standard Webhooks secret of the trail
+	// app's Formbricks webhook.
+	SampleFormbricksSecret = "whsec_bGFya3NwdXItZGVtby1mb3JtYnJpY2tzLWtleS1jaGFuZ2UtbWU="
 )
 
 // SampleSurvey describes how customers answer one sample Survey: the
@@ -36,9 +39,12 @@ type SampleSurvey struct {
 	Segments map[string][]string
 	// HMAC signs requests instead of sending the bearer token.
 	HMAC bool
+	// Formbricks posts each response as Formbricks does: its own webhook
+	// body, one response per delivery, with a Standard Webhooks signature.
+	Formbricks bool
 }
 
-// SampleSurveys are the four Surveys of config/samples, answered the way
+// SampleSurveys are the five Surveys of config/samples, answered the way
 // a decent but imperfect shop is.
 var SampleSurveys = []SampleSurvey{
 	{Name: "relationship-nps", ScaleMin: 0,
@@ -53,6 +59,10 @@ var SampleSurveys = []SampleSurvey{
 		Segments: map[string][]string{"device": {"desktop", "mobile", "tablet"}}},
 	{Name: "delivery-rating", ScaleMin: 1, HMAC: true,
 		Weights: []float64{4, 5, 11, 32, 48}},
+	{Name: "trail-app-nps", ScaleMin: 0, Formbricks: true,
+		// 0..10: an app hikers like, a little less than the shop.
+		Weights:  []float64{2, 1, 2, 3, 3, 5, 9, 14, 20, 20, 21},
+		Segments: map[string][]string{"plan": {"free", "plus", "pro"}}},
 }
 
 // Responder posts synthetic responses to the receiver.
@@ -104,23 +114,73 @@ func (r *Responder) pick(s SampleSurvey) map[string]any {
 	return resp
 }
 
-// Post sends n responses to one sample Survey in one batch, retrying
-// until they are acknowledged (as a well-behaved sender does).
+// formbricksDelivery is a response as Formbricks' responseFinished webhook
+// carries it (see internal/receive/testdata/webhooks): the answers keyed by
+// question ID, the hidden field plan, and contact data and free text that
+// the Survey's mapping drops.
+func formbricksDelivery(resp map[string]any) []byte {
+	answers := map[string]any{"nps": resp["score"], "why": "The trail maps work offline."}
+	if seg, ok := resp["segments"].(map[string]string); ok {
+		answers["plan"] = seg["plan"]
+	}
+	body, _ := json.Marshal(map[string]any{
+		"webhookId": "cmdemo0webhook0trailapp01",
+		"event":     "responseFinished",
+		"data": map[string]any{
+			"id": resp["id"], "createdAt": resp["submittedAt"], "updatedAt": resp["submittedAt"],
+			"surveyId": "cmdemo0survey0trailapp001", "finished": true, "data": answers,
+			"contact":           map[string]any{"id": "cmdemo0contact0000000001", "userId": "hiker-demo"},
+			"contactAttributes": map[string]any{"email": "hiker@example.com"},
+			"meta":              map[string]any{"source": "app", "country": "DE"},
+			"tags":              []any{}, "variables": map[string]any{}, "language": "en",
+		},
+	})
+	return body
+}
+
+// Post sends n responses to one sample Survey in one batch (Formbricks:
+// one delivery each), retrying until they are acknowledged (as a
+// well-behaved sender does).
 func (r *Responder) Post(ctx context.Context, s SampleSurvey, n int) error {
+	if s.Formbricks {
+		for range n {
+			resp := r.pick(s)
+			if err := r.post(ctx, s, formbricksDelivery(resp), 1, resp["id"].(string)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	batch := make([]map[string]any, n)
 	for i := range batch {
 		batch[i] = r.pick(s)
 	}
 	body, _ := json.Marshal(map[string]any{"responses": batch})
+	return r.post(ctx, s, body, n, "")
+}
+
+// post sends one body of n responses until it is acknowledged.
+func (r *Responder) post(ctx context.Context, s SampleSurvey, body []byte, n int, deliveryID string) error {
 	url := r.ReceiverURL + receive.PathOf(r.Namespace, s.Name)
 	for attempt := 0; ; attempt++ {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		if s.HMAC {
+		switch {
+		case s.Formbricks:
+			key, err := receive.DecodeStandardWebhookSecret(SampleFormbricksSecret)
+			if err != nil {
+				return err
+			}
+			// Each attempt is signed anew, with the same webhook-id.
+			ts := strconv.FormatInt(time.Now().Unix(), 10)
+			req.Header.Set(receive.HeaderWebhookID, "msg_"+deliveryID)
+			req.Header.Set(receive.HeaderWebhookTimestamp, ts)
+			req.Header.Set(receive.HeaderWebhookSignature, receive.SignStandardWebhook(key, "msg_"+deliveryID, ts, body))
+		case s.HMAC:
 			ts := strconv.FormatInt(time.Now().Unix(), 10)
 			req.Header.Set(receive.HeaderTimestamp, ts)
 			req.Header.Set(receive.HeaderSignature, fmt.Sprintf("sha256=%x", receive.Sign([]byte(SampleHMACKey), ts, body)))
-		} else {
+		default:
 			req.Header.Set("Authorization", "Bearer "+SampleToken)
 		}
 		resp, err := http.DefaultClient.Do(req)
