@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -275,12 +276,7 @@ func checkOutput(out *cel.Type, k kind) error {
 		return nil
 	}
 	is := func(ts ...*cel.Type) bool {
-		for _, t := range ts {
-			if out.IsExactType(t) {
-				return true
-			}
-		}
-		return false
+		return slices.ContainsFunc(ts, out.IsExactType)
 	}
 	optional := out.Kind() == types.OpaqueKind && out.TypeName() == "optional_type"
 	var ok bool
@@ -441,18 +437,19 @@ func walkChain(e celast.Expr, vars *activation) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	path := root
-	for i := len(fields) - 1; i >= 0; i-- {
-		path += "." + fields[i]
+	var path strings.Builder
+	path.WriteString(root)
+	for _, field := range slices.Backward(fields) {
+		path.WriteString("." + field)
 		switch m := v.(type) {
 		case map[string]any:
-			if v, ok = m[fields[i]]; !ok {
-				return path, true
+			if v, ok = m[field]; !ok {
+				return path.String(), true
 			}
 		case traits.Mapper:
-			val, present := m.Find(types.String(fields[i]))
+			val, present := m.Find(types.String(field))
 			if !present {
-				return path, true
+				return path.String(), true
 			}
 			v = val
 		default:

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -288,9 +289,7 @@ func checkPreset(t *testing.T, base, ns string, objs []*unstructured.Unstructure
 	const deliveryID = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"
 	send := func(survey string, b []byte, h http.Header) (int, map[string]any) {
 		req, _ := http.NewRequest(http.MethodPost, base+receive.PathOf(ns, survey), bytes.NewReader(b))
-		for k, v := range h {
-			req.Header[k] = v
-		}
+		maps.Copy(req.Header, h)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		g.Expect(err).NotTo(HaveOccurred())
