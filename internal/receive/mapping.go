@@ -123,7 +123,7 @@ var exprCache = struct {
 // mappingCache keeps each Survey generation's Mapping, so that a request
 // looks it up without building a key from every expression.
 var mappingCache = struct {
-	sync.Mutex
+	sync.RWMutex
 	m map[mappingKey]*Mapping
 }{}
 
@@ -144,9 +144,9 @@ func MappingOf(svy *cxv1alpha1.Survey) *Mapping {
 	}
 	key := mappingKey{uid: svy.UID, generation: svy.Generation}
 	if key.uid != "" {
-		mappingCache.Lock()
+		mappingCache.RLock()
 		m := mappingCache.m[key]
-		mappingCache.Unlock()
+		mappingCache.RUnlock()
 		if m != nil {
 			return m
 		}
