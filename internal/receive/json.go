@@ -47,9 +47,15 @@ type jsonDecoder struct {
 	data  []byte
 	pos   int
 	build bool
-	// path is the stack of keys (string) and indexes (int) down to the
-	// value being read, rendered only for an error.
-	path []any
+	// path is the stack of keys and indexes down to the value being read,
+	// rendered only for an error.
+	path []pathElem
+}
+
+// pathElem is a key of an object, or (key empty) an index of an array.
+type pathElem struct {
+	key   string
+	index int
 }
 
 func (d *jsonDecoder) skipSpace() {
@@ -67,15 +73,14 @@ func (d *jsonDecoder) skipSpace() {
 func (d *jsonDecoder) fieldPath() string {
 	var b strings.Builder
 	for _, p := range d.path {
-		switch x := p.(type) {
-		case string:
-			if b.Len() > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(x)
-		case int:
-			b.WriteString("[" + strconv.Itoa(x) + "]")
+		if p.key == "" {
+			b.WriteString("[" + strconv.Itoa(p.index) + "]")
+			continue
 		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(p.key)
 	}
 	return b.String()
 }
@@ -169,7 +174,7 @@ func (d *jsonDecoder) object(depth int) (any, *Error) {
 				}
 			}
 		}
-		d.path = append(d.path, key)
+		d.path = append(d.path, pathElem{key: key})
 		if dup {
 			return nil, badRequest(ReasonDuplicateKey, d.fieldPath(),
 				"appears twice in one object: send each field once (parsers disagree on which value counts)")
@@ -216,7 +221,7 @@ func (d *jsonDecoder) array(depth int) (any, *Error) {
 	}
 	for i := 0; ; i++ {
 		d.skipSpace()
-		d.path = append(d.path, i)
+		d.path = append(d.path, pathElem{index: i})
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err

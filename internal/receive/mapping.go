@@ -14,6 +14,7 @@ import (
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/checker"
 	celast "github.com/google/cel-go/common/ast"
+	"github.com/google/cel-go/common/operators"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/common/types/traits"
@@ -247,7 +248,17 @@ func (p *program) compile(src string, k kind, list bool) error {
 	if est.Max > CostLimit {
 		return fmt.Errorf("its estimated cost (%s, with lists of the body of %d elements) is over the limit of %d: avoid comprehensions nested in one another", costString(est.Max), estimatedSize, CostLimit)
 	}
-	if p.prg, err = env.Program(checked, cel.CostLimit(CostLimit), cel.EvalOptions(cel.OptOptimize)); err != nil {
+	// An expression made of field selections, operators, conversions and
+	// the cheap functions of cheapFunctions costs a bounded number of
+	// operations, each at most linear in the body: it is evaluated without
+	// cost tracking, which would about double its time. Comprehensions
+	// (all, exists, filter, map, cel.bind) and every other function are
+	// tracked and stopped past CostLimit.
+	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	if needsCostTracking(checked) {
+		opts = append(opts, cel.CostLimit(CostLimit))
+	}
+	if p.prg, err = env.Program(checked, opts...); err != nil {
 		return err
 	}
 	if p.tracking, err = env.Program(checked, cel.CostLimit(CostLimit), cel.EvalOptions(cel.OptTrackState)); err != nil {
@@ -260,6 +271,38 @@ func (p *program) compile(src string, k kind, list bool) error {
 		}
 	}
 	return nil
+}
+
+// cheapFunctions are the functions whose cost is at most linear in their
+// arguments and whose result is no larger than them.
+var cheapFunctions = map[string]bool{
+	operators.Conditional: true, operators.LogicalAnd: true, operators.LogicalOr: true, operators.LogicalNot: true,
+	operators.Equals: true, operators.NotEquals: true, operators.Less: true, operators.LessEquals: true,
+	operators.Greater: true, operators.GreaterEquals: true, operators.Add: true, operators.Subtract: true,
+	operators.Multiply: true, operators.Divide: true, operators.Modulo: true, operators.Negate: true,
+	operators.Index: true, operators.OptIndex: true, operators.OptSelect: true, operators.In: true,
+	"size": true, "int": true, "uint": true, "double": true, "string": true, "bool": true, "dyn": true,
+	"type": true, "timestamp": true, "duration": true,
+	"lowerAscii": true, "upperAscii": true, "startsWith": true, "endsWith": true, "contains": true, "trim": true,
+	"orValue": true, "or": true, "hasValue": true, "value": true, "optional.of": true, "optional.none": true,
+	"optional.ofNonZeroValue": true,
+}
+
+// needsCostTracking reports whether the expression iterates (a
+// comprehension) or calls a function outside cheapFunctions.
+func needsCostTracking(a *cel.Ast) bool {
+	found := false
+	celast.PostOrderVisit(a.NativeRep().Expr(), celast.NewExprVisitor(func(e celast.Expr) {
+		switch e.Kind() {
+		case celast.ComprehensionKind:
+			found = true
+		case celast.CallKind:
+			if !cheapFunctions[e.AsCall().FunctionName()] {
+				found = true
+			}
+		}
+	}))
+	return found
 }
 
 func costString(c uint64) string {
