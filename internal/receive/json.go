@@ -20,19 +20,29 @@ const maxJSONDepth = 64
 // maxJSONDepth. With build, it returns the value exactly as encoding/json
 // decodes it into an any (objects as map[string]any, arrays as []any,
 // numbers as float64, invalid UTF-8 replaced by U+FFFD; FuzzDecodeJSON
-// checks it against encoding/json); without, it only checks.
+// checks it against encoding/json); without, it only checks, allocating
+// nothing for the keys and values it reads.
 //
 // Every format goes through it: the native one before its strict struct
-// decoding, the mapped ones to give CEL the body, in one pass that is
-// several times faster than encoding/json's tokenizer. The Error names the
-// path of the repeated key (responses[1].score).
+// decoding, the mapped ones (through decodeProjected) to give CEL the
+// body. The Error names the path of the repeated key (responses[1].score).
 func decodeJSON(body []byte, build bool) (any, *Error) {
-	d := jsonDecoder{data: body, build: build}
+	var p *Projection
+	if build {
+		p = fullProjection
+	}
+	return decodeProjected(body, p)
+}
+
+// decodeProjected is decodeJSON that builds only the part of the body p
+// names (nil: nothing), checking all of it.
+func decodeProjected(body []byte, p *Projection) (any, *Error) {
+	d := jsonDecoder{data: body}
 	d.skipSpace()
 	if d.pos == len(d.data) {
 		return nil, badRequest(ReasonMalformedJSON, "", "body is empty or ends in the middle of a JSON value")
 	}
-	v, err := d.value(0)
+	v, err := d.value(0, p)
 	if err != nil {
 		return nil, err
 	}
@@ -43,10 +53,55 @@ func decodeJSON(body []byte, build bool) (any, *Error) {
 	return v, nil
 }
 
+// Projection is the part of a JSON value that is built: the whole value
+// (full), or of an object only the keys listed, each with its own
+// projection; a key not listed, like a nil Projection, is checked and not
+// built. A mapping's expressions read a few fields of a survey tool's body
+// (body.data.data.nps): building only those saves most of the decoding's
+// allocations. An array, or any value that is not an object, at a listed
+// key is built whole.
+type Projection struct {
+	full bool
+	keys map[string]*Projection
+}
+
+// fullProjection builds everything.
+var fullProjection = &Projection{full: true}
+
+// child is the projection of key within p.
+func (p *Projection) child(key []byte) *Projection {
+	switch {
+	case p == nil:
+		return nil
+	case p.full:
+		return p
+	default:
+		return p.keys[string(key)]
+	}
+}
+
+// add makes the value at path (keys from p) built whole.
+func (p *Projection) add(path []string) {
+	for _, k := range path {
+		if p.full {
+			return
+		}
+		if p.keys == nil {
+			p.keys = map[string]*Projection{}
+		}
+		next := p.keys[k]
+		if next == nil {
+			next = &Projection{}
+			p.keys[k] = next
+		}
+		p = next
+	}
+	p.full, p.keys = true, nil
+}
+
 type jsonDecoder struct {
-	data  []byte
-	pos   int
-	build bool
+	data []byte
+	pos  int
 	// path is the stack of keys and indexes down to the value being read,
 	// rendered only for an error.
 	path []pathElem
@@ -92,7 +147,7 @@ func (d *jsonDecoder) syntax(what string) *Error {
 	return badRequest(ReasonMalformedJSON, "", fmt.Sprintf("malformed JSON at byte %d: %s", d.pos+1, what))
 }
 
-func (d *jsonDecoder) value(depth int) (any, *Error) {
+func (d *jsonDecoder) value(depth int, p *Projection) (any, *Error) {
 	if d.pos >= len(d.data) {
 		return nil, d.syntax("")
 	}
@@ -103,17 +158,23 @@ func (d *jsonDecoder) value(depth int) (any, *Error) {
 		}
 		d.pos++
 		if c == '{' {
-			return d.object(depth)
+			return d.object(depth, p)
 		}
-		return d.array(depth)
+		return d.array(depth, p)
 	case c == '"':
-		s, err := d.str()
-		if err != nil || !d.build {
+		raw, plain, err := d.rawString()
+		if err != nil {
 			return nil, err
 		}
-		return s, nil
+		if p == nil {
+			if !plain { // the escapes must be valid even when not built
+				_, err = d.unquote(raw)
+			}
+			return nil, err
+		}
+		return d.decodeString(raw, plain)
 	case c == '-' || (c >= '0' && c <= '9'):
-		return d.number()
+		return d.number(p != nil)
 	case c == 't':
 		return d.literal("true", true)
 	case c == 'f':
@@ -133,48 +194,78 @@ func (d *jsonDecoder) literal(word string, v any) (any, *Error) {
 	return v, nil
 }
 
-func (d *jsonDecoder) object(depth int) (any, *Error) {
+// keySeen is a key read in an object: its raw bytes, or its decoded
+// text when it had escapes.
+type keySeen struct {
+	raw     []byte
+	decoded string
+	escaped bool
+}
+
+func (k keySeen) text() string {
+	if k.escaped {
+		return k.decoded
+	}
+	return string(k.raw)
+}
+
+func (k keySeen) equal(o keySeen) bool {
+	if !k.escaped && !o.escaped {
+		return string(k.raw) == string(o.raw) // no allocation
+	}
+	return k.text() == o.text()
+}
+
+func (d *jsonDecoder) object(depth int, p *Projection) (any, *Error) {
 	var obj map[string]any
-	if d.build {
+	if p != nil {
 		obj = map[string]any{}
 	}
 	// seen holds the keys read so far: a short list, as most objects are
 	// small, and a map past 16 keys.
-	var few []string
+	var local [16]keySeen
+	seen := local[:0]
 	var many map[string]struct{}
 	d.skipSpace()
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
-		return d.result(obj), nil
+		return result(obj, p), nil
 	}
 	for {
 		d.skipSpace()
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
 			return nil, d.syntax("object keys must be strings")
 		}
-		key, err := d.str()
+		raw, plain, err := d.rawString()
 		if err != nil {
 			return nil, err
 		}
+		key := keySeen{raw: raw}
+		if !plain || !utf8.Valid(raw) {
+			if key.decoded, err = d.unquote(raw); err != nil {
+				return nil, err
+			}
+			key.escaped = true
+		}
 		dup := false
 		if many != nil {
-			_, dup = many[key]
-			many[key] = struct{}{}
+			_, dup = many[key.text()]
+			many[key.text()] = struct{}{}
 		} else {
-			for _, k := range few {
-				if k == key {
+			for _, k := range seen {
+				if k.equal(key) {
 					dup = true
 					break
 				}
 			}
-			if few = append(few, key); len(few) > 16 {
-				many = make(map[string]struct{}, 32)
-				for _, k := range few {
-					many[k] = struct{}{}
+			if seen = append(seen, key); len(seen) > len(local) {
+				many = make(map[string]struct{}, 2*len(seen))
+				for _, k := range seen {
+					many[k.text()] = struct{}{}
 				}
 			}
 		}
-		d.path = append(d.path, pathElem{key: key})
+		d.path = append(d.path, pathElem{key: key.text()})
 		if dup {
 			return nil, badRequest(ReasonDuplicateKey, d.fieldPath(),
 				"appears twice in one object: send each field once (parsers disagree on which value counts)")
@@ -185,13 +276,19 @@ func (d *jsonDecoder) object(depth int) (any, *Error) {
 		}
 		d.pos++
 		d.skipSpace()
-		v, err := d.value(depth + 1)
+		var child *Projection
+		if key.escaped {
+			child = p.child([]byte(key.decoded))
+		} else {
+			child = p.child(raw)
+		}
+		v, err := d.value(depth+1, child)
 		if err != nil {
 			return nil, err
 		}
 		d.path = d.path[:len(d.path)-1]
-		if d.build {
-			obj[key] = v
+		if child != nil {
+			obj[key.text()] = v
 		}
 		d.skipSpace()
 		if d.pos >= len(d.data) {
@@ -202,32 +299,34 @@ func (d *jsonDecoder) object(depth int) (any, *Error) {
 			d.pos++
 		case '}':
 			d.pos++
-			return d.result(obj), nil
+			return result(obj, p), nil
 		default:
 			return nil, d.syntax("expected ',' or '}' after an object value")
 		}
 	}
 }
 
-func (d *jsonDecoder) array(depth int) (any, *Error) {
+func (d *jsonDecoder) array(depth int, p *Projection) (any, *Error) {
 	var arr []any
-	if d.build {
+	if p != nil {
+		// An array at a listed key is built whole.
+		p = fullProjection
 		arr = []any{}
 	}
 	d.skipSpace()
 	if d.pos < len(d.data) && d.data[d.pos] == ']' {
 		d.pos++
-		return d.result(arr), nil
+		return result(arr, p), nil
 	}
 	for i := 0; ; i++ {
 		d.skipSpace()
 		d.path = append(d.path, pathElem{index: i})
-		v, err := d.value(depth + 1)
+		v, err := d.value(depth+1, p)
 		if err != nil {
 			return nil, err
 		}
 		d.path = d.path[:len(d.path)-1]
-		if d.build {
+		if p != nil {
 			arr = append(arr, v)
 		}
 		d.skipSpace()
@@ -239,7 +338,7 @@ func (d *jsonDecoder) array(depth int) (any, *Error) {
 			d.pos++
 		case ']':
 			d.pos++
-			return d.result(arr), nil
+			return result(arr, p), nil
 		default:
 			return nil, d.syntax("expected ',' or ']' after an array element")
 		}
@@ -248,8 +347,8 @@ func (d *jsonDecoder) array(depth int) (any, *Error) {
 
 // result is v when building (a nil map or slice would not be an any
 // holding nil), nil otherwise.
-func (d *jsonDecoder) result(v any) any {
-	if !d.build {
+func result[T any](v T, p *Projection) any {
+	if p == nil {
 		return nil
 	}
 	return v
@@ -257,7 +356,7 @@ func (d *jsonDecoder) result(v any) any {
 
 // number reads a JSON number as encoding/json does into an any: a
 // float64, and an error when it does not fit one.
-func (d *jsonDecoder) number() (any, *Error) {
+func (d *jsonDecoder) number(build bool) (any, *Error) {
 	start := d.pos
 	data := d.data
 	digits := func() int {
@@ -296,40 +395,50 @@ func (d *jsonDecoder) number() (any, *Error) {
 	if err != nil {
 		return nil, badRequest(ReasonMalformedJSON, d.fieldPath(), "holds a number that does not fit a 64-bit float")
 	}
-	if !d.build {
+	if !build {
 		return nil, nil
 	}
 	return f, nil
 }
 
-// str reads a string, d.pos at its opening quote: the bytes themselves
-// when they need no decoding, else with escapes decoded and invalid UTF-8
-// replaced by U+FFFD, as encoding/json does.
-func (d *jsonDecoder) str() (string, *Error) {
+// rawString reads a string, d.pos at its opening quote, and returns its
+// bytes between the quotes; plain is false when they hold an escape.
+func (d *jsonDecoder) rawString() (raw []byte, plain bool, err *Error) {
 	d.pos++ // the opening quote
 	start := d.pos
 	data := d.data
-	plain := true
+	plain = true
 	for d.pos < len(data) {
 		c := data[d.pos]
 		switch {
 		case c == '"':
-			raw := data[start:d.pos]
+			raw = data[start:d.pos]
 			d.pos++
-			if plain && utf8.Valid(raw) {
-				return string(raw), nil
-			}
-			return d.unquote(raw)
+			return raw, plain, nil
 		case c == '\\':
 			plain = false
 			d.pos += 2
 		case c < 0x20:
-			return "", d.syntax("invalid control character in a string")
+			return nil, false, d.syntax("invalid control character in a string")
 		default:
 			d.pos++
 		}
 	}
-	return "", d.syntax("")
+	return nil, false, d.syntax("")
+}
+
+// decodeString is the text of a string's raw bytes: themselves when they
+// need no decoding, else with escapes decoded and invalid UTF-8 replaced
+// by U+FFFD, as encoding/json does.
+func (d *jsonDecoder) decodeString(raw []byte, plain bool) (any, *Error) {
+	if plain && utf8.Valid(raw) {
+		return string(raw), nil
+	}
+	s, err := d.unquote(raw)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // unquote decodes the escapes of a string's raw bytes (between its

@@ -60,6 +60,9 @@ func FuzzDecodeJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got, gerr := decodeJSON(data, true)
+		if _, perr := decodeProjected(data, &Projection{keys: map[string]*Projection{"a": {}}}); (perr == nil) != (gerr == nil) {
+			t.Fatalf("a projection changes the verdict (%v, %v): %q", perr, gerr, data)
+		}
 		var want any
 		werr := json.Unmarshal(data, &want)
 		switch {

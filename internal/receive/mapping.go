@@ -15,6 +15,7 @@ import (
 	"github.com/google/cel-go/checker"
 	celast "github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/operators"
+	"github.com/google/cel-go/common/overloads"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/common/types/traits"
@@ -24,6 +25,13 @@ import (
 	ktypes "k8s.io/apimachinery/pkg/types"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
+)
+
+// The variables of mapping expressions.
+const (
+	varBody    = "body"
+	varHeaders = "headers"
+	varItem    = "item"
 )
 
 // Limits of mapping expressions.
@@ -47,7 +55,9 @@ type Mapping struct {
 	// usesHeaders is true when an expression reads headers: the map is
 	// built only then.
 	usesHeaders bool
-	err         error
+	// projection is the part of the body the expressions read.
+	projection *Projection
+	err        error
 }
 
 type segmentProgram struct {
@@ -89,8 +99,8 @@ const (
 // optional values (body.?field.orValue('none')).
 var celEnvs = sync.OnceValues(func() (map[bool]*cel.Env, error) {
 	opts := []cel.EnvOption{
-		cel.Variable("body", cel.DynType),
-		cel.Variable("headers", cel.MapType(cel.StringType, cel.StringType)),
+		cel.Variable(varBody, cel.DynType),
+		cel.Variable(varHeaders, cel.MapType(cel.StringType, cel.StringType)),
 		ext.Strings(), ext.Math(), ext.Lists(), ext.Bindings(),
 		cel.OptionalTypes(), cel.CrossTypeNumericComparisons(true),
 	}
@@ -98,7 +108,7 @@ var celEnvs = sync.OnceValues(func() (map[bool]*cel.Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	list, err := single.Extend(cel.Variable("item", cel.DynType))
+	list, err := single.Extend(cel.Variable(varItem, cel.DynType))
 	if err != nil {
 		return nil, err
 	}
@@ -198,10 +208,117 @@ func CompileMapping(spec *cxv1alpha1.ReceiverMapping) *Mapping {
 	if m.score == nil {
 		problems = append(problems, "spec.receiver.mapping.score: is required")
 	}
+	m.projection = &Projection{}
+	for _, p := range append([]*program{m.when, m.responses, m.score, m.id, m.submittedAt}, segmentPrograms(m.segments)...) {
+		if p != nil && p.ast != nil {
+			project(p.ast.NativeRep().Expr(), m.projection)
+		}
+	}
 	if len(problems) > 0 {
 		m.err = errors.New(strings.Join(problems, "; "))
 	}
 	return m
+}
+
+func segmentPrograms(segs []segmentProgram) []*program {
+	out := make([]*program, 0, len(segs))
+	for _, s := range segs {
+		out = append(out, s.prg)
+	}
+	return out
+}
+
+// project adds to p the parts of body that e reads: the end of each chain
+// of field selections rooted at body (body.data.data.nps; has() and ?.
+// included) is built whole, and body used any other way (size(body),
+// body[k], a comprehension variable named body) builds everything.
+func project(e celast.Expr, p *Projection) {
+	var walk func(e celast.Expr, selected bool)
+	walk = func(e celast.Expr, selected bool) {
+		switch e.Kind() {
+		case celast.IdentKind:
+			if e.AsIdent() == varBody && !selected {
+				p.add(nil)
+			}
+		case celast.SelectKind:
+			if !selected {
+				if path, ok := bodyChain(e); ok {
+					p.add(path)
+				}
+			}
+			walk(e.AsSelect().Operand(), true)
+		case celast.CallKind:
+			call := e.AsCall()
+			if call.FunctionName() == operators.OptSelect && len(call.Args()) == 2 {
+				if !selected {
+					if path, ok := bodyChain(e); ok {
+						p.add(path)
+					}
+				}
+				walk(call.Args()[0], true)
+				return
+			}
+			if call.IsMemberFunction() {
+				walk(call.Target(), false)
+			}
+			for _, a := range call.Args() {
+				walk(a, false)
+			}
+		case celast.ListKind:
+			for _, el := range e.AsList().Elements() {
+				walk(el, false)
+			}
+		case celast.MapKind:
+			for _, en := range e.AsMap().Entries() {
+				walk(en.AsMapEntry().Key(), false)
+				walk(en.AsMapEntry().Value(), false)
+			}
+		case celast.StructKind:
+			for _, f := range e.AsStruct().Fields() {
+				walk(f.AsStructField().Value(), false)
+			}
+		case celast.ComprehensionKind:
+			c := e.AsComprehension()
+			if c.IterVar() == varBody || c.IterVar2() == varBody || c.AccuVar() == varBody {
+				p.add(nil)
+			}
+			for _, x := range []celast.Expr{c.IterRange(), c.AccuInit(), c.LoopCondition(), c.LoopStep(), c.Result()} {
+				walk(x, false)
+			}
+		}
+	}
+	walk(e, false)
+}
+
+// bodyChain is the path of a chain of field selections rooted at body.
+func bodyChain(e celast.Expr) ([]string, bool) {
+	var rev []string
+	for {
+		switch e.Kind() {
+		case celast.SelectKind:
+			rev = append(rev, e.AsSelect().FieldName())
+			e = e.AsSelect().Operand()
+			continue
+		case celast.CallKind:
+			call := e.AsCall()
+			if call.FunctionName() == operators.OptSelect && len(call.Args()) == 2 && call.Args()[1].Kind() == celast.LiteralKind {
+				field, ok := call.Args()[1].AsLiteral().(types.String)
+				if !ok {
+					return nil, false
+				}
+				rev = append(rev, string(field))
+				e = call.Args()[0]
+				continue
+			}
+		case celast.IdentKind:
+			if e.AsIdent() != varBody {
+				return nil, false
+			}
+			slices.Reverse(rev)
+			return rev, true
+		}
+		return nil, false
+	}
 }
 
 // compileExpr compiles one expression through the cache.
@@ -266,7 +383,7 @@ func (p *program) compile(src string, k kind, list bool) error {
 	}
 	p.ast = checked
 	for _, r := range checked.NativeRep().ReferenceMap() {
-		if r.Name == "headers" {
+		if r.Name == varHeaders {
 			p.headers = true
 		}
 	}
@@ -281,7 +398,7 @@ var cheapFunctions = map[string]bool{
 	operators.Greater: true, operators.GreaterEquals: true, operators.Add: true, operators.Subtract: true,
 	operators.Multiply: true, operators.Divide: true, operators.Modulo: true, operators.Negate: true,
 	operators.Index: true, operators.OptIndex: true, operators.OptSelect: true, operators.In: true,
-	"size": true, "int": true, "uint": true, "double": true, "string": true, "bool": true, "dyn": true,
+	"size": true, "int": true, "uint": true, "double": true, overloads.TypeConvertString: true, "bool": true, "dyn": true,
 	"type": true, "timestamp": true, "duration": true,
 	"lowerAscii": true, "upperAscii": true, "startsWith": true, "endsWith": true, "contains": true, "trim": true,
 	"orValue": true, "or": true, "hasValue": true, "value": true, "optional.of": true, "optional.none": true,
@@ -383,11 +500,11 @@ type activation struct {
 
 func (a *activation) ResolveName(name string) (any, bool) {
 	switch name {
-	case "body":
+	case varBody:
 		return a.body, true
-	case "headers":
+	case varHeaders:
 		return a.headers, true
-	case "item":
+	case varItem:
 		if a.item != nil {
 			return a.item, true
 		}

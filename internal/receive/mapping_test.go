@@ -1,6 +1,7 @@
 package receive
 
 import (
+	"encoding/json"
 	"os"
 	"strconv"
 	"strings"
@@ -116,6 +117,38 @@ func BenchmarkDecodeFormbricks(b *testing.B) {
 	for b.Loop() {
 		if _, err := decodeJSON(body, true); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestProjection checks which part of the body a mapping builds: the ends
+// of its chains rooted at body, whole; everything for body used otherwise.
+func TestProjection(t *testing.T) {
+	m := CompileMapping(&formbricksMapping)
+	v, err := decodeProjected(formbricksBody(t, now), m.projection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(v)
+	want := `{"data":{"createdAt":"` + now.Format(time.RFC3339) + `","data":{"nps":9,"plan":"pro"},"id":"cm5rsp7q2x0001larkspurnps"},"event":"responseFinished"}`
+	if string(got) != want {
+		t.Errorf("built %s\nwant  %s", got, want)
+	}
+	for _, tc := range []struct {
+		expr string
+		full bool
+	}{
+		{"size(body) > 0 ? 1 : 0", true},
+		{"body['x']", true},
+		{"[1].map(body, body)[0]", true},
+		{"body.items.filter(i, i.ok).size()", false},
+	} {
+		m := CompileMapping(&cxv1alpha1.ReceiverMapping{ID: "'x'", Score: tc.expr})
+		if m.Err() != nil {
+			t.Fatalf("%s: %v", tc.expr, m.Err())
+		}
+		if m.projection.full != tc.full {
+			t.Errorf("%s: full projection %v, want %v", tc.expr, m.projection.full, tc.full)
 		}
 	}
 }

@@ -305,7 +305,7 @@ func (s *Server) parse(r *http.Request, body []byte, svy *cxv1alpha1.Survey, rul
 		return nil, 0, &Error{Status: http.StatusConflict, Reason: ReasonSurveyNotReady, Field: "spec.receiver.mapping",
 			Message: "the survey's mapping is invalid, so nothing can be counted: see the Survey's Ready condition"}
 	}
-	v, err := decodeJSON(body, true)
+	v, err := decodeProjected(body, m.projection)
 	if err != nil {
 		return nil, 0, err
 	}
