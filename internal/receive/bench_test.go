@@ -272,13 +272,13 @@ func BenchmarkReceiverMappedFormat(b *testing.B) {
 	}
 	nativeURL := base + receive.PathOf(ns, svy.Name)
 	native = func(c, i int) *http.Request {
-		req, _ := http.NewRequest(http.MethodPost, nativeURL, bytes.NewReader(nativeBodies[(c*7919+i)%pool]))
+		req, _ := http.NewRequest(http.MethodPost, nativeURL, bytes.NewReader(nativeBodies[((c+1)*7919+i)%pool]))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+token)
 		return req
 	}
 	formbricks := func(c, i int) *http.Request {
-		dl := &deliveries[(c*7919+i)%pool]
+		dl := &deliveries[((c+1)*7919+i)%pool]
 		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(dl.body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set(receive.HeaderWebhookID, dl.id)
