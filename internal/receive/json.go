@@ -107,9 +107,10 @@ type jsonDecoder struct {
 	path []pathElem
 }
 
-// pathElem is a key of an object, or (key empty) an index of an array.
+// pathElem is a key of an object, or (isKey false) an index of an array.
 type pathElem struct {
-	key   string
+	key   keySeen
+	isKey bool
 	index int
 }
 
@@ -128,14 +129,14 @@ func (d *jsonDecoder) skipSpace() {
 func (d *jsonDecoder) fieldPath() string {
 	var b strings.Builder
 	for _, p := range d.path {
-		if p.key == "" {
+		if !p.isKey {
 			b.WriteString("[" + strconv.Itoa(p.index) + "]")
 			continue
 		}
 		if b.Len() > 0 {
 			b.WriteByte('.')
 		}
-		b.WriteString(p.key)
+		b.WriteString(p.key.text())
 	}
 	return b.String()
 }
@@ -265,7 +266,7 @@ func (d *jsonDecoder) object(depth int, p *Projection) (any, *Error) {
 				}
 			}
 		}
-		d.path = append(d.path, pathElem{key: key.text()})
+		d.path = append(d.path, pathElem{key: key, isKey: true})
 		if dup {
 			return nil, badRequest(ReasonDuplicateKey, d.fieldPath(),
 				"appears twice in one object: send each field once (parsers disagree on which value counts)")
@@ -382,7 +383,9 @@ func (d *jsonDecoder) number(build bool) (any, *Error) {
 			return nil, d.syntax("invalid number")
 		}
 	}
+	exponent := false
 	if d.pos < len(data) && (data[d.pos] == 'e' || data[d.pos] == 'E') {
+		exponent = true
 		d.pos++
 		if d.pos < len(data) && (data[d.pos] == '+' || data[d.pos] == '-') {
 			d.pos++
@@ -390,6 +393,11 @@ func (d *jsonDecoder) number(build bool) (any, *Error) {
 		if digits() == 0 {
 			return nil, d.syntax("invalid number")
 		}
+	}
+	if !build && !exponent && d.pos-start < 300 {
+		// Fewer than 300 digits and no exponent always fit a float64
+		// (whose largest is about 1.8e308): nothing to check.
+		return nil, nil
 	}
 	f, err := strconv.ParseFloat(string(data[start:d.pos]), 64)
 	if err != nil {
