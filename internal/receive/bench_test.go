@@ -287,15 +287,36 @@ func BenchmarkReceiverMappedFormat(b *testing.B) {
 		return req
 	}
 	for i := 0; i < b.N; i++ {
-		nat := drive(b, clients, d, native)
-		fb := drive(b, clients, d, formbricks)
+		// Four rounds of d/4 each, in the order ABBA BAAB, so that a
+		// change of the machine's load during the run weighs on both
+		// formats alike.
+		var nat, fb benchResult
+		add := func(sum *benchResult, r benchResult) {
+			sum.rps += r.rps / 4
+			sum.p50, sum.p99 = max(sum.p50, r.p50), max(sum.p99, r.p99)
+			if sum.codes == nil {
+				sum.codes = map[int]int{}
+			}
+			for k, v := range r.codes {
+				sum.codes[k] += v
+			}
+		}
+		for round := range 4 {
+			first, second := native, formbricks
+			firstSum, secondSum := &nat, &fb
+			if round == 1 || round == 2 {
+				first, second, firstSum, secondSum = formbricks, native, &fb, &nat
+			}
+			add(firstSum, drive(b, clients, d/4, first))
+			add(secondSum, drive(b, clients, d/4, second))
+		}
 		b.ReportMetric(nat.rps, "native_acks/s")
 		b.ReportMetric(fb.rps, "formbricks_acks/s")
 		b.ReportMetric(100*fb.rps/nat.rps, "ratio_%")
-		fmt.Printf("\nreceiver formats, one server with no storage, %d clients, %s each, one response per request:\n", clients, d)
-		fmt.Printf("  %-44s %10s %10s %10s  %s\n", "", "acks/s", "p50", "p99", "answers")
-		fmt.Printf("  %-44s %10.0f %10s %10s  %v\n", "native (bearer token, 30 B)", nat.rps, nat.p50.Round(10*time.Microsecond), nat.p99.Round(10*time.Microsecond), nat.codes)
-		fmt.Printf("  %-44s %10.0f %10s %10s  %v\n", fmt.Sprintf("Formbricks (Standard Webhooks + mapping, %d B)", len(template)), fb.rps, fb.p50.Round(10*time.Microsecond), fb.p99.Round(10*time.Microsecond), fb.codes)
+		fmt.Printf("\nreceiver formats, one server with no storage, %d clients, %s each in 4 alternating rounds, one response per request:\n", clients, d)
+		fmt.Printf("  %-48s %10s %10s %10s  %s\n", "", "acks/s", "p50 (max)", "p99 (max)", "answers")
+		fmt.Printf("  %-48s %10.0f %10s %10s  %v\n", "native (bearer token, 30 B)", nat.rps, nat.p50.Round(10*time.Microsecond), nat.p99.Round(10*time.Microsecond), nat.codes)
+		fmt.Printf("  %-48s %10.0f %10s %10s  %v\n", fmt.Sprintf("Formbricks (Standard Webhooks + mapping, %d B)", len(template)), fb.rps, fb.p50.Round(10*time.Microsecond), fb.p99.Round(10*time.Microsecond), fb.codes)
 		fmt.Printf("  Formbricks / native: %.0f%%\n\n", 100*fb.rps/nat.rps)
 	}
 }
