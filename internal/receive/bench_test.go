@@ -223,8 +223,6 @@ func BenchmarkReceiverMappedFormat(b *testing.B) {
 	d := benchDuration(b)
 	base := startBenchManager(b, discard{})
 	ns, svy, token := newSurvey(b)
-	native := nativeRequests(base+receive.PathOf(ns, svy.Name), token)
-
 	ctx := context.Background()
 	key := []byte("benchmark-key-of-32-bytes-length")
 	if err := k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "formbricks"},
@@ -271,7 +269,7 @@ func BenchmarkReceiverMappedFormat(b *testing.B) {
 		nativeBodies[k] = fmt.Appendf(nil, `{"id":"c%d","score":%d}`, k, k%11)
 	}
 	nativeURL := base + receive.PathOf(ns, svy.Name)
-	native = func(c, i int) *http.Request {
+	native := func(c, i int) *http.Request {
 		req, _ := http.NewRequest(http.MethodPost, nativeURL, bytes.NewReader(nativeBodies[((c+1)*7919+i)%pool]))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+token)

@@ -5,6 +5,7 @@
 package receive
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -235,7 +236,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, key types.Namesp
 		return refused(w, &Error{Status: http.StatusUnsupportedMediaType, Reason: ReasonUnsupportedMedia,
 			Message: "Content-Type must be application/json"}, nil, 0)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	body, err := readBody(w, r, s.cfg.MaxBodyBytes)
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return refused(w, &Error{Status: http.StatusRequestEntityTooLarge, Reason: ReasonBodyTooLarge,
@@ -335,6 +336,19 @@ func headersOf(r *http.Request, rcv *cxv1alpha1.SurveyReceiver) map[string]strin
 		}
 	}
 	return h
+}
+
+// readBody reads a request body of at most limit bytes, into a buffer of
+// the announced Content-Length when there is one (a survey tool's webhook
+// of a few KB is then read without growing the buffer).
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	rd := http.MaxBytesReader(w, r.Body, limit)
+	if r.ContentLength <= 0 || r.ContentLength > limit {
+		return io.ReadAll(rd)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, r.ContentLength+1))
+	_, err := buf.ReadFrom(rd)
+	return buf.Bytes(), err
 }
 
 // authenticate checks the request against the Survey's credentials, and
