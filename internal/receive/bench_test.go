@@ -73,6 +73,7 @@ func startBenchManager(b *testing.B, store receive.Store) string {
 	o := controllers.DefaultOptions()
 	o.Receiver.Listener = ln
 	o.Receiver.Store = store
+	o.Receiver.ShutdownDelay = 0
 	mgr, err := ctrl.NewManager(cfg, controllers.ManagerOptions(ctrl.Options{
 		Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
 		Controller: controllerConfig(),
