@@ -44,13 +44,17 @@ type SampleSurvey struct {
 	Formbricks bool
 }
 
+// segmentPlan is the customers' plan, a segment of two sample Surveys and
+// the hidden field of the Formbricks deliveries.
+const segmentPlan = "plan"
+
 // SampleSurveys are the five Surveys of config/samples, answered the way
 // a decent but imperfect shop is.
 var SampleSurveys = []SampleSurvey{
 	{Name: "relationship-nps", ScaleMin: 0,
 		// 0..10: about 50% promoters, 30% passives, 20% detractors.
 		Weights:  []float64{2, 1, 1, 2, 2, 4, 8, 12, 18, 22, 28},
-		Segments: map[string][]string{"plan": {"free", "plus", "pro", "team"}, "region": {"eu", "na", "apac", "latam"}}},
+		Segments: map[string][]string{segmentPlan: {"free", "plus", "pro", "team"}, "region": {"eu", "na", "apac", "latam"}}},
 	{Name: "support-csat", ScaleMin: 1,
 		Weights:  []float64{5, 7, 12, 33, 43},
 		Segments: map[string][]string{"channel": {"email", "chat", "phone"}}},
@@ -62,7 +66,7 @@ var SampleSurveys = []SampleSurvey{
 	{Name: "trail-app-nps", ScaleMin: 0, Formbricks: true,
 		// 0..10: an app hikers like, a little less than the shop.
 		Weights:  []float64{2, 1, 2, 3, 3, 5, 9, 14, 20, 20, 21},
-		Segments: map[string][]string{"plan": {"free", "plus", "pro"}}},
+		Segments: map[string][]string{segmentPlan: {"free", "plus", "pro"}}},
 }
 
 // Responder posts synthetic responses to the receiver.
@@ -121,7 +125,7 @@ func (r *Responder) pick(s SampleSurvey) map[string]any {
 func formbricksDelivery(resp map[string]any) []byte {
 	answers := map[string]any{"nps": resp["score"], "why": "The trail maps work offline."}
 	if seg, ok := resp["segments"].(map[string]string); ok {
-		answers["plan"] = seg["plan"]
+		answers[segmentPlan] = seg[segmentPlan]
 	}
 	body, _ := json.Marshal(map[string]any{
 		"webhookId": "cmdemo0webhook0trailapp01",
