@@ -114,7 +114,9 @@ var (
 	survicate signer = func(secret string, body []byte, _ time.Time, _ string) http.Header {
 		return http.Header{"Hmac": {hex.EncodeToString(hmacSHA256([]byte(secret), body))}}
 	}
-	// Delighted: X-Delighted-Webhook-Signature: sha256=<hex>.
+	// https://app.delighted.com/docs/api/webhooks: X-Delighted-Webhook-Signature,
+	// "sha256=" and the hex HMAC-SHA256 of the body keyed by the account's
+	// private API key.
 	delighted signer = func(secret string, body []byte, _ time.Time, _ string) http.Header {
 		return http.Header{"X-Delighted-Webhook-Signature": {"sha256=" + hex.EncodeToString(hmacSHA256([]byte(secret), body))}}
 	}
@@ -148,13 +150,33 @@ type presetCase struct {
 	// personal are the values of the fixture that identify a person or
 	// are free text: none may be found anywhere after the run.
 	personal []string
+	// variant, when set, names a change edit makes to the preset's
+	// objects before they are applied.
+	variant string
+	edit    func(o *unstructured.Unstructured)
 }
+
+// formbricksDelivery is the webhook-id the signers send with every
+// delivery of a case (its retries too).
+const formbricksDelivery = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"
 
 var presetCases = []presetCase{
 	{preset: "formbricks", fixture: "formbricks-response-finished.json", sign: standardWebhooks, timestamped: true,
 		expect: []counted{
 			{survey: "onboarding-nps", score: 9, segment: "plan", value: "pro", id: "cm5rsp7q2x0001larkspurnps"},
 			{survey: "onboarding-csat", score: 4, id: "cm5rsp7q2x0001larkspurnps"},
+		},
+		ignored:  func([]byte) []byte { return []byte(`{"event":"testEndpoint"}`) },
+		personal: []string{"maren.holt@example.org", "Maren", "Holt", "+49 151 23456789", "203.0.113.42", "customer-48213", "size guide was confusing"}},
+	// The Formbricks preset without mapping.id: the Standard Webhooks
+	// webhook-id is the idempotency key, the same for the retry.
+	{preset: "formbricks", variant: "webhook-id as id", fixture: "formbricks-response-finished.json", sign: standardWebhooks, timestamped: true,
+		edit: func(o *unstructured.Unstructured) {
+			unstructured.RemoveNestedField(o.Object, "spec", "receiver", "mapping", "id")
+		},
+		expect: []counted{
+			{survey: "onboarding-nps", score: 9, segment: "plan", value: "pro", id: formbricksDelivery},
+			{survey: "onboarding-csat", score: 4, id: formbricksDelivery},
 		},
 		ignored:  func([]byte) []byte { return []byte(`{"event":"testEndpoint"}`) },
 		personal: []string{"maren.holt@example.org", "Maren", "Holt", "+49 151 23456789", "203.0.113.42", "customer-48213", "size guide was confusing"}},
@@ -204,10 +226,22 @@ func TestPresetsThroughTheReceiver(t *testing.T) {
 	}
 	var namespaces []string
 	for _, tc := range presetCases {
-		t.Run(tc.preset, func(t *testing.T) {
-			ns := applyPreset(t, presets[tc.preset])
+		name, objs := tc.preset, presets[tc.preset]
+		if tc.edit != nil {
+			name += ", " + tc.variant
+			edited := make([]*unstructured.Unstructured, len(objs))
+			for i, o := range objs {
+				edited[i] = o.DeepCopy()
+				if o.GetKind() == "Survey" {
+					tc.edit(edited[i])
+				}
+			}
+			objs = edited
+		}
+		t.Run(name, func(t *testing.T) {
+			ns := applyPreset(t, objs)
 			namespaces = append(namespaces, ns)
-			checkPreset(t, "http://"+addr, ns, presets[tc.preset], tc)
+			checkPreset(t, "http://"+addr, ns, objs, tc)
 		})
 	}
 	t.Run("no personal data anywhere", func(t *testing.T) {
@@ -286,7 +320,7 @@ func checkPreset(t *testing.T, base, ns string, objs []*unstructured.Unstructure
 	secret := secretOf(t, objs)
 	now := time.Now()
 	body := fixture(t, tc.fixture, now)
-	const deliveryID = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"
+	const deliveryID = formbricksDelivery
 	send := func(survey string, b []byte, h http.Header) (int, map[string]any) {
 		req, _ := http.NewRequest(http.MethodPost, base+receive.PathOf(ns, survey), bytes.NewReader(b))
 		maps.Copy(req.Header, h)
