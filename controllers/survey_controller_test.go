@@ -550,6 +550,17 @@ func TestSurveyMappingErrors(t *testing.T) {
 			g.Expect(e["message"]).To(ContainSubstring(tc.message))
 		})
 	}
+	// Form-encoded and multipart senders are out of scope: 415, whatever
+	// the body says.
+	for _, ct := range []string{"application/x-www-form-urlencoded", "multipart/form-data; boundary=x"} {
+		req, _ := http.NewRequest(http.MethodPost, receiverURL+receive.PathOf(ns, "valid"), strings.NewReader(`id=1&data[nps]=9`))
+		req.Header.Set("Content-Type", ct)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		g.Expect(err).NotTo(HaveOccurred())
+		resp.Body.Close()
+		g.Expect(resp.StatusCode).To(Equal(http.StatusUnsupportedMediaType), ct)
+	}
 	// Nothing of those was counted; a good delivery is, once.
 	code, out := post(t, ns, "valid", token, `{"id":"ok","data":{"nps":10},"plan":"pro","email":"someone@example.com"}`)
 	g.Expect(code).To(Equal(http.StatusOK), "%v", out)
