@@ -223,8 +223,9 @@ func (d *jsonDecoder) object(depth int, p *Projection) (any, *Error) {
 		obj = map[string]any{}
 	}
 	// seen holds the keys read so far: a short list, as most objects are
-	// small, and a map past 16 keys.
-	var local [16]keySeen
+	// small, and a map past 32 keys (survey tools' response objects have
+	// about 20: a map built for them cost an allocation per key).
+	var local [32]keySeen
 	seen := local[:0]
 	var many map[string]struct{}
 	d.skipSpace()

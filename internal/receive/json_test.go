@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -26,6 +27,11 @@ func TestDecodeJSON(t *testing.T) {
 		{`{"a":{"b":1,"b":2}}`, ReasonDuplicateKey, "a.b"},
 		{`{"a":[{"b":1},{"c":1,"c":1}]}`, ReasonDuplicateKey, "a[1].c"},
 		{`{"s\u0063ore":1,"score":2}`, ReasonDuplicateKey, "score"},
+		// Past the short list of keys, in the map of them: repeated after
+		// the 40th key, and a first key repeated as the 40th.
+		{manyKeys(40, "k7"), ReasonDuplicateKey, "k7"},
+		{manyKeys(39, "k0"), ReasonDuplicateKey, "k0"},
+		{manyKeys(5, "k4"), ReasonDuplicateKey, "k4"},
 		{`{"a":1}{"a":1}`, ReasonMalformedJSON, ""},
 		{`{"a":}`, ReasonMalformedJSON, ""},
 		{``, ReasonMalformedJSON, ""},
@@ -36,19 +42,32 @@ func TestDecodeJSON(t *testing.T) {
 			t.Errorf("%s: %v, want %s at %q", tc.body, err, tc.reason, tc.field)
 		}
 	}
-	// What it builds is what encoding/json builds.
-	body := `{"a":[1,2.5,"x",true,null,{}],"b":{"c":[]},"d":"é\n","e":-0.1e3}`
-	got, err := decodeJSON([]byte(body), true)
-	if err != nil {
-		t.Fatal(err)
+	// What it builds is what encoding/json builds, for small objects and
+	// for one of 50 distinct keys (past the short list).
+	for _, body := range []string{`{"a":[1,2.5,"x",true,null,{}],"b":{"c":[]},"d":"é\n","e":-0.1e3}`, manyKeys(49, "k49")} {
+		got, err := decodeJSON([]byte(body), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want any
+		if err := json.Unmarshal([]byte(body), &want); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("decoded %#v, want %#v", got, want)
+		}
 	}
-	var want any
-	if err := json.Unmarshal([]byte(body), &want); err != nil {
-		t.Fatal(err)
+}
+
+// manyKeys is an object of n keys k0..k(n-1), then the key again.
+func manyKeys(n int, again string) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range n {
+		fmt.Fprintf(&b, `"k%d":%d,`, i, i)
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("decoded %#v, want %#v", got, want)
-	}
+	fmt.Fprintf(&b, `%q:0}`, again)
+	return b.String()
 }
 
 // FuzzDecodeJSON checks decodeJSON against encoding/json: whatever it
