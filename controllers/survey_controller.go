@@ -243,8 +243,10 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	}
 	// The window slides at the next UTC midnight.
 	result := ctrl.Result{RequeueAfter: stats.NextDayBoundary(now).Sub(now) + time.Second}
-	// Touchpoints are watched; Secrets are not.
+	// Touchpoints are watched; Secrets are not, and a mapping changes only
+	// with the spec.
 	if refs != nil && refs.Reason != cxv1alpha1.ReasonTouchpointNotFound && refs.Reason != cxv1alpha1.ReasonExpectedSharesUnavailable &&
+		refs.Reason != cxv1alpha1.ReasonInvalidMapping &&
 		r.SecretRecheckInterval < result.RequeueAfter {
 		result.RequeueAfter = r.SecretRecheckInterval
 	}
@@ -303,10 +305,15 @@ func (r *SurveyReconciler) expectedShares(ctx context.Context, svy *cxv1alpha1.S
 	return expected, problem, nil
 }
 
-// checkReferences returns the first object the Survey names that does
-// not exist (its Touchpoint, a receiver Secret or key), nil when all do.
-// Only a failure to read is an error.
+// checkReferences returns the first problem that keeps the Survey from
+// receiving: a mapping expression that does not compile (checked first: a
+// bad spec), a Touchpoint, receiver Secret or key that does not exist, a
+// StandardWebhooks secret that is not whsec_<base64>; nil when there is
+// none. Only a failure to read is an error.
 func (r *SurveyReconciler) checkReferences(ctx context.Context, svy *cxv1alpha1.Survey) (*survey.ReferenceProblem, error) {
+	if m := receive.MappingOf(svy); m != nil && m.Err() != nil {
+		return survey.MappingProblem(m.Err()), nil
+	}
 	var tp cxv1alpha1.Touchpoint
 	err := r.Get(ctx, types.NamespacedName{Namespace: svy.Namespace, Name: svy.Spec.TouchpointRef.Name}, &tp)
 	if apierrors.IsNotFound(err) {
@@ -322,6 +329,13 @@ func (r *SurveyReconciler) checkReferences(ctx context.Context, svy *cxv1alpha1.
 	}{
 		{"spec.receiver.bearerTokenSecretRef", svy.Spec.Receiver.BearerTokenSecretRef},
 		{"spec.receiver.hmacSecretRef", svy.Spec.Receiver.HMACSecretRef},
+		{"spec.receiver.signingSecretRef", svy.Spec.Receiver.SigningSecretRef},
+	}
+	if th := svy.Spec.Receiver.TokenHeader; th != nil {
+		refs = append(refs, struct {
+			field string
+			ref   *cxv1alpha1.SecretKeyRef
+		}{"spec.receiver.tokenHeader.secretRef", &th.SecretRef})
 	}
 	for _, ref := range refs {
 		if ref.ref == nil {
@@ -332,6 +346,16 @@ func (r *SurveyReconciler) checkReferences(ctx context.Context, svy *cxv1alpha1.
 				return nil, err
 			}
 			return &survey.ReferenceProblem{Reason: err.Reason, Message: err.Message}, nil
+		}
+	}
+	if ref := svy.Spec.Receiver.SigningSecretRef; ref != nil && svy.Spec.Receiver.FormatOrDefault() == cxv1alpha1.FormatStandardWebhooks {
+		v, err := r.Secrets.Value(ctx, svy.Namespace, "spec.receiver.signingSecretRef", *ref)
+		if err != nil {
+			return nil, err
+		}
+		if _, derr := receive.DecodeStandardWebhookSecret(string(v)); derr != nil {
+			return &survey.ReferenceProblem{Reason: cxv1alpha1.ReasonInvalidSigningSecret,
+				Message: fmt.Sprintf("the key %q of Secret %q named in spec.receiver.signingSecretRef %s", ref.Key, ref.Name, derr.Error())}, nil
 		}
 	}
 	return nil, nil

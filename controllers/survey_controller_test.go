@@ -314,6 +314,9 @@ func TestReceiverRejectsBadInput(t *testing.T) {
 	}{
 		{"malformed JSON", "nps", token, `{"id":"1","score":}`, 400, receive.ReasonMalformedJSON, ""},
 		{"unknown field", "nps", token, `{"id":"1","score":9,"comment":"great"}`, 400, receive.ReasonUnknownField, "comment"},
+		{"key twice", "nps", token, `{"id":"1","score":9,"score":0}`, 400, receive.ReasonDuplicateKey, "score"},
+		{"key twice in a batch", "nps", token, `{"responses":[{"id":"1","score":9},{"id":"2","score":1,"score":10}]}`, 400, receive.ReasonDuplicateKey, "responses[1].score"},
+		{"escaped key twice", "nps", token, `{"id":"1","score":9,"\u0073core":0}`, 400, receive.ReasonDuplicateKey, "score"},
 		{"score outside the scale", "nps", token, `{"id":"1","score":11}`, 400, receive.ReasonInvalidScore, "score"},
 		{"score not an integer", "nps", token, `{"id":"1","score":7.5}`, 400, receive.ReasonInvalidScore, "score"},
 		{"score as a string", "nps", token, `{"id":"1","score":"9"}`, 400, receive.ReasonInvalidScore, "score"},
@@ -457,4 +460,130 @@ func gauge(name string, labels map[string]string) float64 {
 		return -1e308
 	}
 	return v
+}
+
+// TestSurveyMappingErrors checks that a mapping that cannot work is
+// reported at reconcile, naming the expression (a syntax error, a type
+// error, a cost over the limit), and answered 409 by the receiver; and that
+// a valid mapping that cannot read a delivery answers 400 naming the
+// mapping field and counts nothing of it.
+func TestSurveyMappingErrors(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+	token := "token-" + ns
+	g.Expect(k8s.Create(ctx, newTouchpoint(ns, "onboarding"))).To(Succeed())
+	g.Expect(k8s.Create(ctx, newReceiverSecret(ns, token))).To(Succeed())
+	mapped := func(name string, m cxv1alpha1.ReceiverMapping) *cxv1alpha1.Survey {
+		svy := newSurvey(ns, name, "onboarding", cxv1alpha1.SurveyNPS)
+		svy.Spec.Segments = []cxv1alpha1.SurveySegment{{Name: "plan"}}
+		svy.Spec.Receiver.Format = cxv1alpha1.FormatGeneric
+		svy.Spec.Receiver.Mapping = &m
+		g.Expect(k8s.Create(ctx, svy)).To(Succeed())
+		return svy
+	}
+	readyMessage := func(svy *cxv1alpha1.Survey) func() string {
+		return func() string {
+			if readyReason(ctx, svy)() != cxv1alpha1.ReasonInvalidMapping {
+				return ""
+			}
+			return condition(svy.Status.Conditions, cxv1alpha1.ConditionReady).Message
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		mapping cxv1alpha1.ReceiverMapping
+		want    []string
+	}{
+		{"syntax", cxv1alpha1.ReceiverMapping{ID: "body.id", Score: "body.score +"},
+			[]string{"spec.receiver.mapping.score: ", "Syntax error"}},
+		{"undeclared", cxv1alpha1.ReceiverMapping{ID: "body.id", Score: "bdy.score"},
+			[]string{"spec.receiver.mapping.score: ", "undeclared reference to 'bdy'"}},
+		{"item without responses", cxv1alpha1.ReceiverMapping{ID: "body.id", Score: "item.score"},
+			[]string{"spec.receiver.mapping.score: ", "mapping.responses, which is not set"}},
+		{"type", cxv1alpha1.ReceiverMapping{ID: "body.id", Score: "'nine'"},
+			[]string{"spec.receiver.mapping.score: must evaluate to a number, not string"}},
+		{"when type", cxv1alpha1.ReceiverMapping{ID: "body.id", Score: "body.score", When: "1 + 1"},
+			[]string{"spec.receiver.mapping.when: must evaluate to a bool, not int"}},
+		{"cost", cxv1alpha1.ReceiverMapping{ID: "body.id", Score: "size(body.items.filter(a, body.items.exists(b, b == a && a != b)))"},
+			[]string{"spec.receiver.mapping.score: its estimated cost", "is over the limit of 1000000"}},
+		{"segment", cxv1alpha1.ReceiverMapping{ID: "body.id", Score: "body.score", Segments: map[string]string{"plan": "[body.plan]"}},
+			[]string{"spec.receiver.mapping.segments.plan: must evaluate to a string, an integer or a bool, not list(dyn)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			svy := mapped("bad-"+strings.ReplaceAll(tc.name, " ", "-"), tc.mapping)
+			eventually(g, readyMessage(svy)).Should(ContainSubstring(tc.want[0]))
+			for _, w := range tc.want[1:] {
+				g.Expect(readyMessage(svy)()).To(ContainSubstring(w))
+			}
+			code, out := post(t, ns, svy.Name, token, `{"id":"1","score":9}`)
+			g.Expect(code).To(Equal(http.StatusConflict), "%v", out)
+		})
+	}
+
+	// A valid mapping, and deliveries it cannot read.
+	svy := mapped("valid", cxv1alpha1.ReceiverMapping{ID: "body.id", Score: "body.data.nps",
+		Segments: map[string]string{"plan": "body.?plan.orValue('')"}})
+	eventually(g, readyReason(ctx, svy)).Should(Equal(cxv1alpha1.ReasonInsufficientData))
+	for _, tc := range []struct {
+		name, body    string
+		reason, field string
+		message       string
+	}{
+		{"missing field", `{"id":"1","data":{"csat":4}}`, receive.ReasonInvalidMapping, "mapping.score", "body.data.nps is missing"},
+		{"missing object", `{"id":"1"}`, receive.ReasonInvalidMapping, "mapping.score", "body.data is missing"},
+		{"outside the scale", `{"id":"1","data":{"nps":11}}`, receive.ReasonInvalidScore, "mapping.score", "11 is outside the scale 0..10"},
+		{"not an integer", `{"id":"1","data":{"nps":7.5}}`, receive.ReasonInvalidScore, "mapping.score", "7.5 is not an integer"},
+		{"a string", `{"id":"1","data":{"nps":"9"}}`, receive.ReasonInvalidScore, "mapping.score", "must be a number, not string"},
+		{"free text segment", `{"id":"1","data":{"nps":9},"plan":"I love it!"}`, receive.ReasonInvalidSegmentValue, "mapping.segments.plan", "must be a category"},
+		{"id of an object", `{"id":{"a":1},"data":{"nps":9}}`, receive.ReasonInvalidMapping, "mapping.id", "must be a string or an integer"},
+		{"key twice", `{"id":"1","data":{"nps":9,"nps":0}}`, receive.ReasonDuplicateKey, "data.nps", "appears twice"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			code, out := post(t, ns, "valid", token, tc.body)
+			g.Expect(code).To(Equal(http.StatusBadRequest), "%v", out)
+			e, _ := out["error"].(map[string]any)
+			g.Expect(e).To(HaveKeyWithValue("reason", tc.reason))
+			g.Expect(e).To(HaveKeyWithValue("field", tc.field))
+			g.Expect(e["message"]).To(ContainSubstring(tc.message))
+		})
+	}
+	// Form-encoded and multipart senders are out of scope: 415, whatever
+	// the body says.
+	for _, ct := range []string{"application/x-www-form-urlencoded", "multipart/form-data; boundary=x"} {
+		req, _ := http.NewRequest(http.MethodPost, receiverURL+receive.PathOf(ns, "valid"), strings.NewReader(`id=1&data[nps]=9`))
+		req.Header.Set("Content-Type", ct)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		g.Expect(err).NotTo(HaveOccurred())
+		resp.Body.Close()
+		g.Expect(resp.StatusCode).To(Equal(http.StatusUnsupportedMediaType), ct)
+	}
+	// Nothing of those was counted; a good delivery is, once.
+	code, out := post(t, ns, "valid", token, `{"id":"ok","data":{"nps":10},"plan":"pro","email":"someone@example.com"}`)
+	g.Expect(code).To(Equal(http.StatusOK), "%v", out)
+	g.Expect(out).To(Equal(map[string]any{"accepted": 1.0, "duplicates": 0.0, "ignored": 0.0}))
+	surveyStatus(g, svy, 1)
+
+	// A delivery carrying a list: one response per item, the rest of the
+	// delivery ignored; the same id twice in one delivery counts nothing.
+	list := mapped("list", cxv1alpha1.ReceiverMapping{When: "body.kind == 'batch'", Responses: "body.items.filter(i, i.done)",
+		ID: "item.ref", Score: "item.nps", SubmittedAt: "item.at"})
+	eventually(g, readyReason(ctx, list)).Should(Equal(cxv1alpha1.ReasonInsufficientData))
+	now := time.Now().Unix()
+	code, out = post(t, ns, "list", token, fmt.Sprintf(`{"kind":"batch","items":[{"ref":1,"nps":9,"done":true,"at":%d},{"ref":2,"nps":3,"done":false,"at":%d},{"ref":3,"nps":0,"done":true,"at":%d}]}`, now, now, now))
+	g.Expect(code).To(Equal(http.StatusOK), "%v", out)
+	g.Expect(out).To(Equal(map[string]any{"accepted": 2.0, "duplicates": 0.0, "ignored": 0.0}))
+	code, out = post(t, ns, "list", token, `{"kind":"ping"}`)
+	g.Expect(code).To(Equal(http.StatusOK), "%v", out)
+	g.Expect(out).To(Equal(map[string]any{"accepted": 0.0, "duplicates": 0.0, "ignored": 1.0}))
+	code, out = post(t, ns, "list", token, fmt.Sprintf(`{"kind":"batch","items":[{"ref":"7","nps":9,"done":true,"at":%d},{"ref":7,"nps":9,"done":true,"at":%d}]}`, now, now))
+	g.Expect(code).To(Equal(http.StatusBadRequest), "%v", out)
+	g.Expect(out["error"]).To(HaveKeyWithValue("reason", receive.ReasonDuplicateID))
+	st := surveyStatus(g, list, 2)
+	// 9 is a promoter, 0 a detractor: NPS 0.
+	g.Expect(st.Score).To(Equal("0"))
+	g.Expect(gauge("cx_receiver_responses_total", map[string]string{"namespace": ns, "survey": "list", "result": "ignored"})).To(Equal(1.0))
 }

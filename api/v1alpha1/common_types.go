@@ -45,6 +45,14 @@ const (
 	ReasonRuleWritten               = "RuleWritten"
 	ReasonRuleCRDNotInstalled       = "PrometheusRuleCRDNotInstalled"
 	ReasonRuleWriteFailed           = "RuleWriteFailed"
+	// ReasonInvalidMapping (Survey): an expression of
+	// spec.receiver.mapping does not compile, type-check or fit the cost
+	// limit; the message names the field.
+	ReasonInvalidMapping = "InvalidMapping"
+	// ReasonInvalidSigningSecret (Survey): the Secret named by
+	// spec.receiver.signingSecretRef is not usable by the format (a
+	// StandardWebhooks secret that is not whsec_<base64>).
+	ReasonInvalidSigningSecret = "InvalidSigningSecret"
 )
 
 // Condition reasons of the Journey.

@@ -236,3 +236,11 @@ func (o *Objective) DecisionOrDefault() Decision {
 	}
 	return o.Decision
 }
+
+// FormatOrDefault is the receiver's body format (Touchstone when unset).
+func (r *SurveyReceiver) FormatOrDefault() ReceiverFormat {
+	if r.Format == "" {
+		return FormatTouchstone
+	}
+	return r.Format
+}

@@ -33,6 +33,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="self.type != 'NPS' || !has(self.satisfiedAtOrAbove)",message="spec.satisfiedAtOrAbove does not apply to NPS, whose categories are fixed",fieldPath=".satisfiedAtOrAbove"
 // +kubebuilder:validation:XValidation:rule="!has(self.satisfiedAtOrAbove) || (self.satisfiedAtOrAbove >= (has(self.scale) ? self.scale.min : 1) && self.satisfiedAtOrAbove <= (has(self.scale) ? self.scale.max : (self.type == 'CES' ? 7 : 5)))",message="spec.satisfiedAtOrAbove must lie inside the scale",fieldPath=".satisfiedAtOrAbove"
 // +kubebuilder:validation:XValidation:rule="duration(self.retention) >= duration(self.window) + duration(self.window)",message="spec.retention must be at least twice spec.window, so that the previous window can be compared",fieldPath=".retention"
+// +kubebuilder:validation:XValidation:rule="!has(self.receiver.mapping) || !has(self.receiver.mapping.segments) || self.receiver.mapping.segments.all(k, has(self.segments) && self.segments.exists(s, s.name == k))",message="spec.receiver.mapping.segments may only name segments declared in spec.segments",fieldPath=".receiver.mapping.segments"
 // +kubebuilder:validation:XValidation:rule="self.type == oldSelf.type",message="spec.type is immutable: create a new Survey to ask a different question"
 // +kubebuilder:validation:XValidation:rule="has(self.scale) == has(oldSelf.scale) && (!has(self.scale) || self.scale == oldSelf.scale)",message="spec.scale is immutable: responses already counted were given on it"
 // +kubebuilder:validation:XValidation:rule="!has(self.weighting) || self.weighting.method == 'None' || !has(self.weighting.segments) || self.weighting.segments.all(w, has(self.segments) && self.segments.exists(s, s.name == w))",message="spec.weighting.segments must name segments declared in spec.segments",fieldPath=".weighting.segments"
@@ -257,22 +258,254 @@ type SurveyWeighting struct {
 	Segments []string `json:"segments,omitempty"`
 }
 
-// SurveyReceiver configures authentication of responses posted for this
-// survey. At least one method must be set; a request passing either is
-// accepted.
-// +kubebuilder:validation:XValidation:rule="has(self.bearerTokenSecretRef) || has(self.hmacSecretRef)",message="spec.receiver: set bearerTokenSecretRef, hmacSecretRef or both"
+// ReceiverFormat is the shape of the request bodies a Survey's receiver
+// accepts, and how their senders authenticate.
+// +kubebuilder:validation:Enum=Touchstone;StandardWebhooks;Typeform;Generic
+type ReceiverFormat string
+
+// The receiver formats.
+const (
+	// FormatTouchstone is the native body, {"id", "score", "submittedAt",
+	// "segments"} or {"responses": [...]}, with a bearer token or the
+	// X-Touchstone-Signature HMAC.
+	FormatTouchstone ReceiverFormat = "Touchstone"
+	// FormatStandardWebhooks is any JSON body signed by the Standard
+	// Webhooks v1 scheme (webhook-id, webhook-timestamp, webhook-signature),
+	// as Formbricks sends it, read through spec.receiver.mapping.
+	FormatStandardWebhooks ReceiverFormat = "StandardWebhooks"
+	// FormatTypeform is Typeform's webhook: Typeform-Signature is
+	// "sha256=" + base64(HMAC-SHA256(secret, body)).
+	FormatTypeform ReceiverFormat = "Typeform"
+	// FormatGeneric is any JSON body, authenticated by the signature that
+	// spec.receiver.signature describes, a bearer token or a token header.
+	FormatGeneric ReceiverFormat = "Generic"
+)
+
+// SurveyReceiver configures the body format senders post for this survey
+// and how they authenticate. With format Touchstone (the default), set
+// bearerTokenSecretRef, hmacSecretRef or both (a request passing either is
+// accepted); the other formats read a tool's own webhook through mapping.
+//
+// +kubebuilder:validation:XValidation:rule="self.format != 'Touchstone' || has(self.bearerTokenSecretRef) || has(self.hmacSecretRef)",message="spec.receiver: set bearerTokenSecretRef, hmacSecretRef or both"
+// +kubebuilder:validation:XValidation:rule="self.format == 'Touchstone' || has(self.mapping)",message="spec.receiver.mapping is required with format StandardWebhooks, Typeform or Generic: it says where the score is in the tool's body",fieldPath=".mapping"
+// +kubebuilder:validation:XValidation:rule="self.format != 'Touchstone' || !has(self.mapping)",message="spec.receiver.mapping does not apply to format Touchstone, whose body is already a response",fieldPath=".mapping"
+// +kubebuilder:validation:XValidation:rule="!has(self.hmacSecretRef) || self.format == 'Touchstone'",message="spec.receiver.hmacSecretRef is the Touchstone format's signature; other formats use signingSecretRef",fieldPath=".hmacSecretRef"
+// +kubebuilder:validation:XValidation:rule="!has(self.bearerTokenSecretRef) || self.format == 'Touchstone' || self.format == 'Generic'",message="spec.receiver.bearerTokenSecretRef applies to formats Touchstone and Generic only: StandardWebhooks and Typeform are authenticated by their signature",fieldPath=".bearerTokenSecretRef"
+// +kubebuilder:validation:XValidation:rule="self.format == 'Touchstone' || self.format == 'Generic' || has(self.signingSecretRef)",message="spec.receiver.signingSecretRef is required with format StandardWebhooks or Typeform: it holds the key the tool signs with"
+// +kubebuilder:validation:XValidation:rule="self.format != 'Touchstone' || !has(self.signingSecretRef)",message="spec.receiver.signingSecretRef does not apply to format Touchstone: use hmacSecretRef",fieldPath=".signingSecretRef"
+// +kubebuilder:validation:XValidation:rule="!has(self.signature) || self.format == 'Generic'",message="spec.receiver.signature applies to format Generic only (StandardWebhooks and Typeform have fixed signatures)",fieldPath=".signature"
+// +kubebuilder:validation:XValidation:rule="!has(self.tokenHeader) || self.format == 'Generic'",message="spec.receiver.tokenHeader applies to format Generic only",fieldPath=".tokenHeader"
+// +kubebuilder:validation:XValidation:rule="self.format != 'Generic' || has(self.signature) == has(self.signingSecretRef)",message="spec.receiver: with format Generic, signature and signingSecretRef go together (the signature is made with that key)"
+// +kubebuilder:validation:XValidation:rule="self.format != 'Generic' || has(self.signature) || has(self.bearerTokenSecretRef) || has(self.tokenHeader)",message="spec.receiver: format Generic needs signature (with signingSecretRef), bearerTokenSecretRef or tokenHeader"
+// +kubebuilder:validation:XValidation:rule="self.format == 'Touchstone' || self.format == 'StandardWebhooks' || !has(self.mapping) || has(self.mapping.id)",message="spec.receiver.mapping.id is required with format Typeform or Generic: without it a retried delivery would be counted twice (StandardWebhooks falls back to webhook-id)",fieldPath=".mapping"
 type SurveyReceiver struct {
+	// format of the request bodies and of their authentication:
+	// Touchstone (the native body, default), StandardWebhooks (for example
+	// Formbricks), Typeform, or Generic (any signed JSON). Every format but
+	// Touchstone needs mapping.
+	// +optional
+	// +kubebuilder:default=Touchstone
+	Format ReceiverFormat `json:"format,omitempty"`
+
 	// bearerTokenSecretRef is the Secret key holding the token senders
-	// present as `Authorization: Bearer <token>`.
+	// present as `Authorization: Bearer <token>` (formats Touchstone and
+	// Generic).
 	// +optional
 	BearerTokenSecretRef *SecretKeyRef `json:"bearerTokenSecretRef,omitempty"`
 
 	// hmacSecretRef is the Secret key holding the shared key senders use
 	// to sign requests: X-Touchstone-Signature is
 	// "sha256=" + hex(HMAC-SHA256(key, timestamp + "." + body)) and
-	// X-Touchstone-Timestamp the Unix time in seconds.
+	// X-Touchstone-Timestamp the Unix time in seconds (format Touchstone).
 	// +optional
 	HMACSecretRef *SecretKeyRef `json:"hmacSecretRef,omitempty"`
+
+	// signingSecretRef is the Secret key holding the key the survey tool
+	// signs its webhooks with: for StandardWebhooks the endpoint secret
+	// "whsec_<base64>" (the prefix is optional, the rest is base64), for
+	// Typeform and Generic the secret as the tool shows it (its bytes are
+	// the HMAC key).
+	// +optional
+	SigningSecretRef *SecretKeyRef `json:"signingSecretRef,omitempty"`
+
+	// signature describes how a Generic sender signs its requests.
+	// +optional
+	Signature *ReceiverSignature `json:"signature,omitempty"`
+
+	// tokenHeader accepts Generic requests that carry a fixed token in a
+	// header of their own (for example Survicate's Token header).
+	// +optional
+	TokenHeader *ReceiverTokenHeader `json:"tokenHeader,omitempty"`
+
+	// mapping reads a response out of a survey tool's webhook body with
+	// CEL expressions. Required by every format but Touchstone.
+	// +optional
+	Mapping *ReceiverMapping `json:"mapping,omitempty"`
+}
+
+// HMACAlgorithm is the hash function of an HMAC signature.
+// +kubebuilder:validation:Enum=sha256;sha1;sha512
+type HMACAlgorithm string
+
+// The HMAC algorithms.
+const (
+	HMACSHA256 HMACAlgorithm = "sha256"
+	HMACSHA1   HMACAlgorithm = "sha1"
+	HMACSHA512 HMACAlgorithm = "sha512"
+)
+
+// SignatureEncoding is how a signature is written in its header.
+// +kubebuilder:validation:Enum=hex;base64
+type SignatureEncoding string
+
+// The signature encodings.
+const (
+	EncodingHex    SignatureEncoding = "hex"
+	EncodingBase64 SignatureEncoding = "base64"
+)
+
+// TimestampFormat is how a signature timestamp header is written.
+// +kubebuilder:validation:Enum=Unix;RFC3339
+type TimestampFormat string
+
+// The timestamp formats.
+const (
+	// TimestampUnix is whole seconds since the Unix epoch.
+	TimestampUnix TimestampFormat = "Unix"
+	// TimestampRFC3339 is an RFC 3339 time such as 2026-11-23T09:30:00Z.
+	TimestampRFC3339 TimestampFormat = "RFC3339"
+)
+
+// SignedContent is what a Generic signature is computed over.
+// +kubebuilder:validation:Enum=Body;TimestampBody;TimestampDotBody
+type SignedContent string
+
+// The signed contents.
+const (
+	// SignedBody is the raw request body alone.
+	SignedBody SignedContent = "Body"
+	// SignedTimestampBody is the timestamp header's value followed directly
+	// by the body (Zendesk).
+	SignedTimestampBody SignedContent = "TimestampBody"
+	// SignedTimestampDotBody is the timestamp, a dot, then the body.
+	SignedTimestampDotBody SignedContent = "TimestampDotBody"
+)
+
+// ReceiverSignature describes an HMAC signature header of a Generic
+// sender: header: prefix + encoding(HMAC-algorithm(signingSecret, signed)).
+//
+// +kubebuilder:validation:XValidation:rule="has(self.timestampHeader) == (self.signed != 'Body')",message="spec.receiver.signature: set timestampHeader exactly when signed is TimestampBody or TimestampDotBody (an unsigned timestamp proves nothing)"
+type ReceiverSignature struct {
+	// header that carries the signature, for example
+	// X-Zendesk-Webhook-Signature.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9!#$%&'*+.^_|~-]+$`
+	Header string `json:"header"`
+
+	// algorithm of the HMAC: sha256 (default), sha1 or sha512.
+	// +optional
+	// +kubebuilder:default=sha256
+	Algorithm HMACAlgorithm `json:"algorithm,omitempty"`
+
+	// encoding of the signature in the header: hex (default) or base64.
+	// +optional
+	// +kubebuilder:default=hex
+	Encoding SignatureEncoding `json:"encoding,omitempty"`
+
+	// prefix written before the signature, for example "sha256=".
+	// +optional
+	// +kubebuilder:validation:MaxLength=32
+	Prefix string `json:"prefix,omitempty"`
+
+	// timestampHeader carries the time the request was signed; it must be
+	// within 5 minutes of the receiver's clock.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9!#$%&'*+.^_|~-]+$`
+	TimestampHeader string `json:"timestampHeader,omitempty"`
+
+	// timestampFormat of timestampHeader: Unix seconds (default) or
+	// RFC3339.
+	// +optional
+	// +kubebuilder:default=Unix
+	TimestampFormat TimestampFormat `json:"timestampFormat,omitempty"`
+
+	// signed is what the HMAC is computed over: Body (default),
+	// TimestampBody (the timestamp then the body) or TimestampDotBody
+	// (timestamp + "." + body).
+	// +optional
+	// +kubebuilder:default=Body
+	Signed SignedContent `json:"signed,omitempty"`
+}
+
+// ReceiverTokenHeader is a fixed token that a Generic sender puts in a
+// header of its own.
+type ReceiverTokenHeader struct {
+	// name of the header, for example Token.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9!#$%&'*+.^_|~-]+$`
+	Name string `json:"name"`
+
+	// secretRef is the Secret key holding the token.
+	SecretRef SecretKeyRef `json:"secretRef"`
+}
+
+// ReceiverMapping reads one response, or a list of them, out of a survey
+// tool's webhook body. Each field is a CEL expression over body (the
+// decoded JSON), headers (a map of lower-cased header names to values)
+// and, with responses, item (one element of the list). Only the values
+// these expressions give are kept; nothing else of the body is stored or
+// logged.
+type ReceiverMapping struct {
+	// when filters deliveries: a bool; false answers 2xx with
+	// {"accepted":0,"duplicates":0,"ignored":1} and counts nothing (test
+	// pings, partial responses, other events). Default: every delivery.
+	// Evaluated once per delivery, before responses.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	When string `json:"when,omitempty"`
+
+	// responses, when one delivery carries several responses, is a list;
+	// the other expressions (but when) are evaluated once per element,
+	// which they read as item. An empty list is an ignored delivery.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	Responses string `json:"responses,omitempty"`
+
+	// score is the answer: an integer inside the survey's scale (a JSON
+	// number without a fraction also works).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	Score string `json:"score"`
+
+	// id identifies the response, so that a retried delivery is counted
+	// once: a string (or an integer) of at most 128 bytes. Required by
+	// Typeform and Generic; StandardWebhooks defaults to the webhook-id
+	// header (with the item's index for lists).
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	ID string `json:"id,omitempty"`
+
+	// submittedAt is when the response was given: an RFC 3339 string, a
+	// timestamp, or Unix seconds. Default: when it is received.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	SubmittedAt string `json:"submittedAt,omitempty"`
+
+	// segments maps segment names declared in spec.segments to
+	// expressions giving the response's value: a short category (a
+	// string, integer or bool). null, an empty string or an empty optional
+	// leaves the segment out.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=8
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(self[k]) > 0 && size(self[k]) <= 1024)",message="spec.receiver.mapping.segments: each expression must be 1 to 1024 characters"
+	Segments map[string]string `json:"segments,omitempty"`
 }
 
 // SurveyStatus is the observed state of a Survey, written by the operator

@@ -167,6 +167,19 @@ spec:
 `
 )
 
+// validMappedSurveys are Surveys fed by survey tools, one per format
+// that needs a mapping, each using the fields its format allows.
+var validMappedSurveys = []string{
+	strings.Replace(validSurvey, "receiver: {bearerTokenSecretRef: {name: s, key: token}}",
+		"segments: [{name: plan}]\n  receiver: {format: StandardWebhooks, signingSecretRef: {name: s, key: k}, mapping: {when: \"body.event == 'responseFinished'\", score: body.data.data.csat, segments: {plan: body.data.data.plan}}}", 1),
+	strings.Replace(validSurvey, "receiver: {bearerTokenSecretRef: {name: s, key: token}}",
+		"receiver: {format: Typeform, signingSecretRef: {name: s, key: k}, mapping: {score: body.score, id: body.form_response.token}}", 1),
+	strings.Replace(validSurvey, "receiver: {bearerTokenSecretRef: {name: s, key: token}}",
+		"receiver: {format: Generic, signingSecretRef: {name: s, key: k}, signature: {header: X-Zendesk-Webhook-Signature, encoding: base64, timestampHeader: X-Zendesk-Webhook-Signature-Timestamp, timestampFormat: RFC3339, signed: TimestampBody}, mapping: {score: body.score, id: body.ticket_id}}", 1),
+	strings.Replace(validSurvey, "receiver: {bearerTokenSecretRef: {name: s, key: token}}",
+		"receiver: {format: Generic, tokenHeader: {name: Token, secretRef: {name: s, key: t}}, bearerTokenSecretRef: {name: s, key: token}, mapping: {responses: body.items, score: item.score, id: item.id}}", 1),
+}
+
 // withSegments is validSurvey (made NPS) with the given segments and, when
 // not empty, weighting, both in YAML flow style.
 func withSegments(segments, weighting string) string {
@@ -200,7 +213,7 @@ func TestSegmentsWithExpectedSharesAreAccepted(t *testing.T) {
 }
 
 func TestValidBaseObjectsAreAccepted(t *testing.T) {
-	for _, doc := range []string{validTouchpoint, validSurvey, validScorecard, validJourney} {
+	for _, doc := range append([]string{validTouchpoint, validSurvey, validScorecard, validJourney}, validMappedSurveys...) {
 		obj := decodeAll(t, strings.NewReader(doc))[0]
 		obj.SetNamespace("default")
 		if err := k8s.Create(context.Background(), obj, client.DryRunAll); err != nil {
@@ -386,6 +399,43 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 			[]string{"spec.weighting.segments", "with expected shares"}},
 		{"unknown weighting method", withSegments(`[{name: plan, expected: [{value: pro, share: "0.2"}]}]`, "{method: Raking, segments: [plan]}"),
 			[]string{"spec.weighting.method", "Unsupported value"}},
+
+		{"mapping with the Touchstone format", strings.Replace(validSurvey, "receiver: {bearerTokenSecretRef: {name: s, key: token}}",
+			"receiver: {bearerTokenSecretRef: {name: s, key: token}, mapping: {score: body.score}}", 1),
+			[]string{"spec.receiver.mapping", "does not apply to format Touchstone"}},
+		{"third-party format without mapping", strings.Replace(validSurvey, "receiver: {bearerTokenSecretRef: {name: s, key: token}}",
+			"receiver: {format: Typeform, signingSecretRef: {name: s, key: k}}", 1),
+			[]string{"spec.receiver.mapping is required"}},
+		{"StandardWebhooks without signing secret", strings.Replace(validSurvey, "receiver: {bearerTokenSecretRef: {name: s, key: token}}",
+			"receiver: {format: StandardWebhooks, mapping: {score: body.score}}", 1),
+			[]string{"spec.receiver.signingSecretRef is required"}},
+		{"signature with a fixed format", strings.Replace(validSurvey, "receiver: {bearerTokenSecretRef: {name: s, key: token}}",
+			"receiver: {format: Typeform, signingSecretRef: {name: s, key: k}, signature: {header: X-Sig}, mapping: {score: body.score, id: body.id}}", 1),
+			[]string{"spec.receiver.signature", "format Generic only"}},
+		{"hmacSecretRef with a third-party format", strings.Replace(validSurvey, "receiver: {bearerTokenSecretRef: {name: s, key: token}}",
+			"receiver: {format: StandardWebhooks, signingSecretRef: {name: s, key: k}, hmacSecretRef: {name: s, key: h}, mapping: {score: body.score}}", 1),
+			[]string{"spec.receiver.hmacSecretRef", "signingSecretRef"}},
+		{"Generic without authentication", strings.Replace(validSurvey, "receiver: {bearerTokenSecretRef: {name: s, key: token}}",
+			"receiver: {format: Generic, mapping: {score: body.score, id: body.id}}", 1),
+			[]string{"spec.receiver", "format Generic needs signature"}},
+		{"Generic signature without its key", strings.Replace(validSurvey, "receiver: {bearerTokenSecretRef: {name: s, key: token}}",
+			"receiver: {format: Generic, signature: {header: X-Sig}, mapping: {score: body.score, id: body.id}}", 1),
+			[]string{"spec.receiver", "signature and signingSecretRef go together"}},
+		{"Generic without mapping id", strings.Replace(validSurvey, "receiver: {bearerTokenSecretRef: {name: s, key: token}}",
+			"receiver: {format: Generic, bearerTokenSecretRef: {name: s, key: token}, mapping: {score: body.score}}", 1),
+			[]string{"spec.receiver.mapping", "mapping.id is required"}},
+		{"signed timestamp without its header", strings.Replace(validSurvey, "receiver: {bearerTokenSecretRef: {name: s, key: token}}",
+			"receiver: {format: Generic, signingSecretRef: {name: s, key: k}, signature: {header: X-Sig, signed: TimestampBody}, mapping: {score: body.score, id: body.id}}", 1),
+			[]string{"spec.receiver.signature", "timestampHeader"}},
+		{"unknown signature algorithm", strings.Replace(validSurvey, "receiver: {bearerTokenSecretRef: {name: s, key: token}}",
+			"receiver: {format: Generic, signingSecretRef: {name: s, key: k}, signature: {header: X-Sig, algorithm: md5}, mapping: {score: body.score, id: body.id}}", 1),
+			[]string{"spec.receiver.signature.algorithm", "Unsupported value"}},
+		{"mapping segment not declared", strings.Replace(validSurvey, "receiver: {bearerTokenSecretRef: {name: s, key: token}}",
+			"segments: [{name: plan}]\n  receiver: {format: Generic, bearerTokenSecretRef: {name: s, key: token}, mapping: {score: body.score, id: body.id, segments: {region: body.region}}}", 1),
+			[]string{"spec.receiver.mapping.segments", "declared in spec.segments"}},
+		{"unknown receiver format", strings.Replace(validSurvey, "receiver: {bearerTokenSecretRef: {name: s, key: token}}",
+			"receiver: {format: Qualtrics, bearerTokenSecretRef: {name: s, key: token}}", 1),
+			[]string{"spec.receiver.format", "Unsupported value"}},
 
 		{"objective with two sources", strings.Replace(validScorecard, "    survey: {name: svy}", "    survey: {name: svy}\n    scorecard: {name: other}", 1),
 			[]string{"spec.objectives[0]", "exactly one source"}},

@@ -85,7 +85,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 	// The journey maps the samples: every stage measured but Offboarding,
-	// left unmeasured on purpose, and the four surveyed stages scored.
+	// left unmeasured on purpose, and the five surveyed stages scored.
 	var jny cxv1alpha1.Journey
 	g.Eventually(func() []cxv1alpha1.Stage {
 		g.Expect(env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "larkspur-customer"}, &jny)).To(Succeed())
@@ -96,7 +96,7 @@ func TestEndToEnd(t *testing.T) {
 	g.Eventually(func() int32 {
 		g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(&jny), &jny)).To(Succeed())
 		return jny.Status.Consistency.ScoredStages
-	}).WithTimeout(60 * time.Second).Should(Equal(int32(4)))
+	}).WithTimeout(60 * time.Second).Should(Equal(int32(5)))
 	out, err = env.Kubectl(ctx, nil, "get", "jny", "-n", ns)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(out).To(MatchRegexp(`^NAME +COVERAGE +WEAKEST +SPREAD +READY +AGE\nlarkspur-customer +9/10 +`))

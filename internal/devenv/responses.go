@@ -24,6 +24,9 @@ func decodeYAML(data []byte, into any) error { return yaml.Unmarshal(data, into)
 const (
 	SampleToken   = "larkspur-demo-token-change-me"
 	SampleHMACKey = "larkspur-demo-hmac-key-change-me"
+	// SampleFormbricksSecret is the Standard Webhooks secret of the trail
+	// app's Formbricks webhook.
+	SampleFormbricksSecret = "whsec_bGFya3NwdXItZGVtby1mb3JtYnJpY2tzLWtleS1jaGFuZ2UtbWU="
 )
 
 // SampleSurvey describes how customers answer one sample Survey: the
@@ -40,16 +43,23 @@ type SampleSurvey struct {
 	// weight of the two top scores grows by this fraction per day ago, so
 	// the history of PostHistory shows a falling score.
 	Decline float64
+	// Formbricks posts each response as Formbricks does: its own webhook
+	// body, one response per delivery, with a Standard Webhooks signature.
+	Formbricks bool
 }
 
-// SampleSurveys are the four Surveys of config/samples, answered the way
+// segmentPlan is the customers' plan, a segment of two sample Surveys and
+// the hidden field of the Formbricks deliveries.
+const segmentPlan = "plan"
+
+// SampleSurveys are the five Surveys of config/samples, answered the way
 // a decent but imperfect shop is.
 var SampleSurveys = []SampleSurvey{
 	{Name: "relationship-nps", ScaleMin: 0,
 		// 0..10: about 50% promoters, 30% passives, 20% detractors today,
 		// more promoters a month ago.
 		Weights:  []float64{2, 1, 1, 2, 2, 4, 8, 12, 18, 22, 28},
-		Segments: map[string][]string{"plan": {"free", "plus", "pro", "team"}, "region": {"eu", "na", "apac", "latam"}},
+		Segments: map[string][]string{segmentPlan: {"free", "plus", "pro", "team"}, "region": {"eu", "na", "apac", "latam"}},
 		Decline:  0.03},
 	{Name: "support-csat", ScaleMin: 1,
 		Weights:  []float64{5, 7, 12, 33, 43},
@@ -59,6 +69,10 @@ var SampleSurveys = []SampleSurvey{
 		Segments: map[string][]string{"device": {"desktop", "mobile", "tablet"}}},
 	{Name: "delivery-rating", ScaleMin: 1, HMAC: true,
 		Weights: []float64{4, 5, 11, 32, 48}},
+	{Name: "trail-app-nps", ScaleMin: 0, Formbricks: true,
+		// 0..10: an app hikers like, a little less than the shop.
+		Weights:  []float64{2, 1, 2, 3, 3, 5, 9, 14, 20, 20, 21},
+		Segments: map[string][]string{segmentPlan: {"free", "plus", "pro"}}},
 }
 
 // Responder posts synthetic responses to the receiver.
@@ -116,8 +130,33 @@ func (r *Responder) pick(s SampleSurvey, at time.Time, daysAgo int) map[string]a
 	return resp
 }
 
-// Post sends n responses to one sample Survey in one batch, retrying
-// until they are acknowledged (as a well-behaved sender does).
+// formbricksDelivery is a response as Formbricks' responseFinished webhook
+// carries it (see internal/receive/testdata/webhooks): the answers keyed by
+// question ID, the hidden field plan, and contact data and free text that
+// the Survey's mapping drops.
+func formbricksDelivery(resp map[string]any) []byte {
+	answers := map[string]any{"nps": resp["score"], "why": "The trail maps work offline."}
+	if seg, ok := resp["segments"].(map[string]string); ok {
+		answers[segmentPlan] = seg[segmentPlan]
+	}
+	body, _ := json.Marshal(map[string]any{
+		"webhookId": "cmdemo0webhook0trailapp01",
+		"event":     "responseFinished",
+		"data": map[string]any{
+			"id": resp["id"], "createdAt": resp["submittedAt"], "updatedAt": resp["submittedAt"],
+			"surveyId": "cmdemo0survey0trailapp001", "finished": true, "data": answers,
+			"contact":           map[string]any{"id": "cmdemo0contact0000000001", "userId": "hiker-demo"},
+			"contactAttributes": map[string]any{"email": "hiker@example.com"},
+			"meta":              map[string]any{"source": "app", "country": "DE"},
+			"tags":              []any{}, "variables": map[string]any{}, "language": "en",
+		},
+	})
+	return body
+}
+
+// Post sends n responses to one sample Survey in one batch (Formbricks:
+// one delivery each), retrying until they are acknowledged (as a
+// well-behaved sender does).
 func (r *Responder) Post(ctx context.Context, s SampleSurvey, n int) error {
 	return r.postAt(ctx, s, n, time.Now(), 0)
 }
@@ -138,20 +177,45 @@ func (r *Responder) PostHistory(ctx context.Context, s SampleSurvey, days, perDa
 
 // postAt sends n responses submitted at the given time, daysAgo days ago.
 func (r *Responder) postAt(ctx context.Context, s SampleSurvey, n int, at time.Time, daysAgo int) error {
+	if s.Formbricks {
+		for range n {
+			resp := r.pick(s, at, daysAgo)
+			if err := r.post(ctx, s, formbricksDelivery(resp), 1, resp["id"].(string)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	batch := make([]map[string]any, n)
 	for i := range batch {
 		batch[i] = r.pick(s, at, daysAgo)
 	}
 	body, _ := json.Marshal(map[string]any{"responses": batch})
+	return r.post(ctx, s, body, n, "")
+}
+
+// post sends one body of n responses until it is acknowledged.
+func (r *Responder) post(ctx context.Context, s SampleSurvey, body []byte, n int, deliveryID string) error {
 	url := r.ReceiverURL + receive.PathOf(r.Namespace, s.Name)
 	for attempt := 0; ; attempt++ {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		if s.HMAC {
+		switch {
+		case s.Formbricks:
+			key, err := receive.DecodeStandardWebhookSecret(SampleFormbricksSecret)
+			if err != nil {
+				return err
+			}
+			// Each attempt is signed anew, with the same webhook-id.
+			ts := strconv.FormatInt(time.Now().Unix(), 10)
+			req.Header.Set(receive.HeaderWebhookID, "msg_"+deliveryID)
+			req.Header.Set(receive.HeaderWebhookTimestamp, ts)
+			req.Header.Set(receive.HeaderWebhookSignature, receive.SignStandardWebhook(key, "msg_"+deliveryID, ts, body))
+		case s.HMAC:
 			ts := strconv.FormatInt(time.Now().Unix(), 10)
 			req.Header.Set(receive.HeaderTimestamp, ts)
 			req.Header.Set(receive.HeaderSignature, fmt.Sprintf("sha256=%x", receive.Sign([]byte(SampleHMACKey), ts, body)))
-		} else {
+		default:
 			req.Header.Set("Authorization", "Bearer "+SampleToken)
 		}
 		resp, err := http.DefaultClient.Do(req)

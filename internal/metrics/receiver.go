@@ -14,7 +14,7 @@ var (
 	// authentication) and failed (not stored: 429/503, the sender retries).
 	ReceiverResponses = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "cx_receiver_responses_total",
-		Help: "Survey responses received, by result: accepted (durably counted), duplicate (a retry of a counted id), rejected (4xx), failed (429/503, not stored; the sender should retry).",
+		Help: "Survey responses received, by result: accepted (durably counted), duplicate (a retry of a counted id), ignored (deliveries a mapping skips, answered 2xx), rejected (4xx), failed (429/503, not stored; the sender should retry).",
 	}, []string{"namespace", "survey", "result"})
 
 	// ReceiverRequests counts HTTP requests by status code.

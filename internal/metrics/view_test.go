@@ -100,7 +100,7 @@ var help = map[string]string{
 	"cx_collector_duration_seconds":               "Duration of the runs of a Touchpoint collector, successful or not, in seconds.",
 	"cx_collector_last_success_timestamp_seconds": "Unix time of the start of the last successful run of a Touchpoint collector, in seconds. Absent until the collector succeeds.",
 
-	"cx_receiver_responses_total": "Survey responses received, by result: accepted (durably counted), duplicate (a retry of a counted id), rejected (4xx), failed (429/503, not stored; the sender should retry).",
+	"cx_receiver_responses_total": "Survey responses received, by result: accepted (durably counted), duplicate (a retry of a counted id), ignored (deliveries a mapping skips, answered 2xx), rejected (4xx), failed (429/503, not stored; the sender should retry).",
 	"cx_receiver_requests_total":  "HTTP requests to the survey response receiver, by status code.",
 }
 

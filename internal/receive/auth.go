@@ -27,6 +27,11 @@ const (
 type credentials struct {
 	token   []byte // bearer token; nil when not configured
 	hmacKey []byte // HMAC key; nil when not configured
+	// signingKey is the key of signingSecretRef (for StandardWebhooks the
+	// decoded whsec_ secret); nil when not configured.
+	signingKey []byte
+	// headerToken is the token of tokenHeader; nil when not configured.
+	headerToken []byte
 }
 
 // refreshAge is how old a Secret may be when it is read again after a
@@ -69,7 +74,97 @@ func credentialsOf(ctx context.Context, res *secrets.Resolver, svy *cxv1alpha1.S
 			return creds, err
 		}
 	}
+	if ref := svy.Spec.Receiver.SigningSecretRef; ref != nil {
+		const field = "spec.receiver.signingSecretRef"
+		if creds.signingKey, err = read(field, *ref); err != nil {
+			return creds, err
+		}
+		if svy.Spec.Receiver.FormatOrDefault() == cxv1alpha1.FormatStandardWebhooks {
+			key, derr := DecodeStandardWebhookSecret(string(creds.signingKey))
+			if derr != nil {
+				return creds, &Error{Status: http.StatusConflict, Reason: ReasonSurveyNotReady, Field: field,
+					Message: "the survey cannot authenticate senders: the Secret's value " + derr.Error()}
+			}
+			creds.signingKey = key
+		}
+	}
+	if th := svy.Spec.Receiver.TokenHeader; th != nil {
+		if creds.headerToken, err = read("spec.receiver.tokenHeader.secretRef", th.SecretRef); err != nil {
+			return creds, err
+		}
+	}
 	return creds, nil
+}
+
+// authenticateFormat checks a request the way the Survey's format signs
+// it.
+func authenticateFormat(r *http.Request, body []byte, rcv *cxv1alpha1.SurveyReceiver, creds credentials, now time.Time, maxSkew time.Duration) *Error {
+	switch rcv.FormatOrDefault() {
+	case cxv1alpha1.FormatStandardWebhooks:
+		if err := VerifyStandardWebhook(creds.signingKey, r.Header.Get(HeaderWebhookID), r.Header.Get(HeaderWebhookTimestamp),
+			r.Header.Get(HeaderWebhookSignature), body, now, maxSkew); err != nil {
+			return unauthorized(err.Error())
+		}
+		return nil
+	case cxv1alpha1.FormatTypeform:
+		if err := verifyTypeform(creds.signingKey, r.Header.Get(HeaderTypeform), body); err != nil {
+			return unauthorized(err.Error())
+		}
+		return nil
+	case cxv1alpha1.FormatGeneric:
+		return authenticateGeneric(r, body, rcv, creds, now, maxSkew)
+	default:
+		return authenticate(r, body, creds, now, maxSkew)
+	}
+}
+
+// authenticateGeneric accepts a request that passes one of the Survey's
+// configured methods whose header it carries: the signature, the bearer
+// token, the token header.
+func authenticateGeneric(r *http.Request, body []byte, rcv *cxv1alpha1.SurveyReceiver, creds credentials, now time.Time, maxSkew time.Duration) *Error {
+	var failure string
+	tried := false
+	if sig := rcv.Signature; sig != nil && r.Header.Get(sig.Header) != "" {
+		tried = true
+		err := verifyGeneric(sig, creds.signingKey, r.Header.Get, body, now, maxSkew)
+		if err == nil {
+			return nil
+		}
+		failure = err.Error()
+	}
+	if auth := r.Header.Get("Authorization"); auth != "" && creds.token != nil {
+		tried = true
+		scheme, token, _ := strings.Cut(auth, " ")
+		if strings.EqualFold(scheme, "Bearer") && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), creds.token) == 1 {
+			return nil
+		}
+		if failure == "" {
+			failure = "the bearer token is not this survey's"
+		}
+	}
+	if th := rcv.TokenHeader; th != nil && r.Header.Get(th.Name) != "" {
+		tried = true
+		if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(r.Header.Get(th.Name))), creds.headerToken) == 1 {
+			return nil
+		}
+		if failure == "" {
+			failure = "the " + th.Name + " header is not this survey's token"
+		}
+	}
+	if !tried {
+		var want []string
+		if rcv.Signature != nil {
+			want = append(want, "a "+rcv.Signature.Header+" signature")
+		}
+		if rcv.BearerTokenSecretRef != nil {
+			want = append(want, "Authorization: Bearer <token>")
+		}
+		if rcv.TokenHeader != nil {
+			want = append(want, "a "+rcv.TokenHeader.Name+" header")
+		}
+		return unauthorized("send " + strings.Join(want, " or "))
+	}
+	return unauthorized(failure)
 }
 
 // authenticate checks a request against a Survey's credentials: a bearer

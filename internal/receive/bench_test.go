@@ -1,13 +1,16 @@
 package receive_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,9 +19,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/controllers"
 	"github.com/touchstone-dev/touchstone/internal/metrics"
 	"github.com/touchstone-dev/touchstone/internal/receive"
@@ -46,6 +52,130 @@ func benchDuration(b *testing.B) time.Duration {
 	return 15 * time.Second
 }
 
+// benchResult is what one load run measured.
+type benchResult struct {
+	rps      float64
+	p50, p99 time.Duration
+	codes    map[int]int
+	// writes is the number of durable writes, commitSeconds their summed
+	// latency.
+	writes, commitSeconds float64
+}
+
+// startBenchManager runs a manager with the Touchstone controllers and a
+// receiver over store (nil: the Kubernetes API) and returns the receiver's
+// base URL.
+func startBenchManager(b *testing.B, store receive.Store) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	o := controllers.DefaultOptions()
+	o.Receiver.Listener = ln
+	o.Receiver.Store = store
+	o.Receiver.ShutdownDelay = 0
+	mgr, err := ctrl.NewManager(cfg, controllers.ManagerOptions(ctrl.Options{
+		Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
+		Controller: controllerConfig(),
+	}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := controllers.Setup(mgr, o); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = mgr.Start(ctx) }()
+	b.Cleanup(func() { cancel(); <-done })
+	return "http://" + ln.Addr().String()
+}
+
+// drive posts the requests newRequest makes (client c's i-th) from clients
+// concurrent clients for d, and measures the acknowledged ones. It first
+// waits until a request is answered 200 (the Survey is in the cache).
+func drive(b *testing.B, clients int, d time.Duration, newRequest func(c, i int) *http.Request) benchResult {
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}
+	do := func(req *http.Request) (int, error) {
+		resp, err := hc.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for i := 0; ; i++ {
+		code, _ := do(newRequest(-1, i))
+		if code == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("receiver not ready: last answer %d", code)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var (
+		ok        atomic.Int64
+		mu        sync.Mutex
+		latencies []time.Duration
+		codes     = map[int]int{}
+		wg        sync.WaitGroup
+	)
+	writes0, commit0 := commitStats(b)
+	stop := time.Now().Add(d)
+	for c := range clients {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			var mine []time.Duration
+			mycodes := map[int]int{}
+			for i := 0; time.Now().Before(stop); i++ {
+				req := newRequest(c, i)
+				start := time.Now()
+				code, err := do(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				mycodes[code]++
+				if code == http.StatusOK {
+					ok.Add(1)
+					mine = append(mine, time.Since(start))
+				}
+			}
+			mu.Lock()
+			latencies = append(latencies, mine...)
+			for k, v := range mycodes {
+				codes[k] += v
+			}
+			mu.Unlock()
+		}(c)
+	}
+	wg.Wait()
+	slices.Sort(latencies)
+	r := benchResult{rps: float64(ok.Load()) / d.Seconds(), codes: codes}
+	writes1, commit1 := commitStats(b)
+	r.writes, r.commitSeconds = writes1-writes0, commit1-commit0
+	if len(latencies) > 0 {
+		r.p50 = latencies[len(latencies)/2]
+		r.p99 = latencies[len(latencies)*99/100]
+	}
+	return r
+}
+
+// nativeRequests posts one native response per request with a bearer
+// token.
+func nativeRequests(url, token string) func(c, i int) *http.Request {
+	return func(c, i int) *http.Request {
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(fmt.Sprintf(`{"id":"c%d-%d","score":%d}`, c, i, (c+i+11)%11)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		return req
+	}
+}
+
 // BenchmarkReceiverThroughput measures, in one run, the receiver with ack
 // after durable (tallies written to the real API server) next to the same
 // server with no storage, under 64 concurrent clients posting one response
@@ -54,114 +184,11 @@ func benchDuration(b *testing.B) time.Duration {
 func BenchmarkReceiverThroughput(b *testing.B) {
 	const clients = 64
 	d := benchDuration(b)
-	type result struct {
-		rps      float64
-		p50, p99 time.Duration
-		codes    map[int]int
-		// writes is the number of durable writes, commitSeconds their
-		// summed latency.
-		writes, commitSeconds float64
-	}
-	run := func(store receive.Store) result {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		o := controllers.DefaultOptions()
-		o.Receiver.Listener = ln
-		o.Receiver.Store = store
-		o.Receiver.ShutdownDelay = 0
-		mgr, err := ctrl.NewManager(cfg, controllers.ManagerOptions(ctrl.Options{
-			Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
-			Controller: controllerConfig(),
-		}))
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := controllers.Setup(mgr, o); err != nil {
-			b.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); _ = mgr.Start(ctx) }()
-		defer func() { cancel(); <-done }()
-
+	run := func(store receive.Store) benchResult {
+		base := startBenchManager(b, store)
 		ns, svy, token := newSurvey(b)
-		url := "http://" + ln.Addr().String() + receive.PathOf(ns, svy.Name)
-		hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}
-		post := func(body string) (int, error) {
-			req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+token)
-			resp, err := hc.Do(req)
-			if err != nil {
-				return 0, err
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			return resp.StatusCode, nil
-		}
-		// Wait until the cache has the Survey and the receiver answers.
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			code, _ := post(`{"id":"warm-up","score":9}`)
-			if code == http.StatusOK {
-				break
-			}
-			if time.Now().After(deadline) {
-				b.Fatalf("receiver not ready: last answer %d", code)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-
-		var (
-			ok        atomic.Int64
-			mu        sync.Mutex
-			latencies []time.Duration
-			codes     = map[int]int{}
-			wg        sync.WaitGroup
-		)
-		writes0, commit0 := commitStats(b)
-		stop := time.Now().Add(d)
-		for c := range clients {
-			wg.Add(1)
-			go func(c int) {
-				defer wg.Done()
-				var mine []time.Duration
-				mycodes := map[int]int{}
-				for i := 0; time.Now().Before(stop); i++ {
-					start := time.Now()
-					code, err := post(fmt.Sprintf(`{"id":"c%d-%d","score":%d}`, c, i, (c+i)%11))
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					mycodes[code]++
-					if code == http.StatusOK {
-						ok.Add(1)
-						mine = append(mine, time.Since(start))
-					}
-				}
-				mu.Lock()
-				latencies = append(latencies, mine...)
-				for k, v := range mycodes {
-					codes[k] += v
-				}
-				mu.Unlock()
-			}(c)
-		}
-		wg.Wait()
-		slices.Sort(latencies)
-		r := result{rps: float64(ok.Load()) / d.Seconds(), codes: codes}
-		writes1, commit1 := commitStats(b)
-		r.writes, r.commitSeconds = writes1-writes0, commit1-commit0
-		if len(latencies) > 0 {
-			r.p50 = latencies[len(latencies)/2]
-			r.p99 = latencies[len(latencies)*99/100]
-		}
-		return r
+		return drive(b, clients, d, nativeRequests(base+receive.PathOf(ns, svy.Name), token))
 	}
-
 	for i := 0; i < b.N; i++ {
 		durable := run(nil)
 		baseline := run(discard{})
@@ -183,6 +210,113 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 			fmt.Printf("  durable writes: %.0f/s, %.1f responses and %.1f ms each on average\n\n",
 				durable.writes/d.Seconds(), durable.rps*d.Seconds()/durable.writes, 1000*durable.commitSeconds/durable.writes)
 		}
+	}
+}
+
+// BenchmarkReceiverMappedFormat measures, on one server with no storage,
+// a Formbricks-shaped delivery (the documented responseFinished payload,
+// about 1.6 KB, Standard Webhooks signature checked, CEL mapping of when,
+// id, submittedAt, score and a segment) next to the native format (one
+// response, bearer token), each under 64 concurrent clients, and reports
+// both throughputs and their ratio (the goal: mapped at 80% or more).
+func BenchmarkReceiverMappedFormat(b *testing.B) {
+	const clients = 64
+	d := benchDuration(b)
+	base := startBenchManager(b, discard{})
+	ns, svy, token := newSurvey(b)
+	ctx := context.Background()
+	key := []byte("benchmark-key-of-32-bytes-length")
+	if err := k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "formbricks"},
+		Data: map[string][]byte{"secret": []byte("whsec_" + base64.StdEncoding.EncodeToString(key))}}); err != nil {
+		b.Fatal(err)
+	}
+	mapped := &cxv1alpha1.Survey{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "formbricks-nps"}, Spec: cxv1alpha1.SurveySpec{
+		TouchpointRef: cxv1alpha1.LocalObjectReference{Name: "tp"}, Type: cxv1alpha1.SurveyNPS,
+		Segments: []cxv1alpha1.SurveySegment{{Name: "plan"}},
+		Receiver: cxv1alpha1.SurveyReceiver{Format: cxv1alpha1.FormatStandardWebhooks,
+			SigningSecretRef: &cxv1alpha1.SecretKeyRef{Name: "formbricks", Key: "secret"},
+			Mapping: &cxv1alpha1.ReceiverMapping{When: "body.event == 'responseFinished' && has(body.data.data.nps)",
+				ID: "body.data.id", SubmittedAt: "body.data.createdAt", Score: "body.data.data.nps",
+				Segments: map[string]string{"plan": "body.data.data.?plan.orValue('')"}}},
+	}}
+	if err := k8s.Create(ctx, mapped); err != nil {
+		b.Fatal(err)
+	}
+	data, err := os.ReadFile("testdata/webhooks/formbricks-response-finished.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	template := strings.ReplaceAll(string(data), "__NOW__", time.Now().UTC().Format(time.RFC3339))
+	// The deliveries are signed before the run, as the native bodies are
+	// written before it: the clients share the two cores with the
+	// receiver, and the signing is the tool's work, not the receiver's.
+	// With no storage, an id posted again is accepted again.
+	const pool = 4096
+	if 2*d+30*time.Second > receive.DefaultMaxSkew {
+		b.Fatalf("a run of 2 x %s would outlive the deliveries' signatures (%s)", d, receive.DefaultMaxSkew)
+	}
+	url := base + receive.PathOf(ns, mapped.Name)
+	type delivery struct {
+		id, ts, sig string
+		body        []byte
+	}
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	deliveries := make([]delivery, pool)
+	nativeBodies := make([][]byte, pool)
+	for k := range deliveries {
+		id := fmt.Sprintf("cm5rsp%d", k)
+		body := []byte(strings.Replace(strings.Replace(template, "cm5rsp7q2x0001larkspurnps", id, 1), `"nps": 9`, fmt.Sprintf(`"nps": %d`, k%11), 1))
+		deliveries[k] = delivery{id: "msg_" + id, ts: ts, body: body, sig: receive.SignStandardWebhook(key, "msg_"+id, ts, body)}
+		nativeBodies[k] = fmt.Appendf(nil, `{"id":"c%d","score":%d}`, k, k%11)
+	}
+	nativeURL := base + receive.PathOf(ns, svy.Name)
+	native := func(c, i int) *http.Request {
+		req, _ := http.NewRequest(http.MethodPost, nativeURL, bytes.NewReader(nativeBodies[((c+1)*7919+i)%pool]))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		return req
+	}
+	formbricks := func(c, i int) *http.Request {
+		dl := &deliveries[((c+1)*7919+i)%pool]
+		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(dl.body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(receive.HeaderWebhookID, dl.id)
+		req.Header.Set(receive.HeaderWebhookTimestamp, dl.ts)
+		req.Header.Set(receive.HeaderWebhookSignature, dl.sig)
+		return req
+	}
+	for i := 0; i < b.N; i++ {
+		// Four rounds of d/4 each, in the order ABBA BAAB, so that a
+		// change of the machine's load during the run weighs on both
+		// formats alike.
+		var nat, fb benchResult
+		add := func(sum *benchResult, r benchResult) {
+			sum.rps += r.rps / 4
+			sum.p50, sum.p99 = max(sum.p50, r.p50), max(sum.p99, r.p99)
+			if sum.codes == nil {
+				sum.codes = map[int]int{}
+			}
+			for k, v := range r.codes {
+				sum.codes[k] += v
+			}
+		}
+		for round := range 4 {
+			first, second := native, formbricks
+			firstSum, secondSum := &nat, &fb
+			if round == 1 || round == 2 {
+				first, second, firstSum, secondSum = formbricks, native, &fb, &nat
+			}
+			add(firstSum, drive(b, clients, d/4, first))
+			add(secondSum, drive(b, clients, d/4, second))
+		}
+		b.ReportMetric(nat.rps, "native_acks/s")
+		b.ReportMetric(fb.rps, "formbricks_acks/s")
+		b.ReportMetric(100*fb.rps/nat.rps, "ratio_%")
+		fmt.Printf("\nreceiver formats, one server with no storage, %d clients, %s each in 4 alternating rounds, one response per request:\n", clients, d)
+		fmt.Printf("  %-48s %10s %10s %10s  %s\n", "", "acks/s", "p50 (max)", "p99 (max)", "answers")
+		fmt.Printf("  %-48s %10.0f %10s %10s  %v\n", "native (bearer token, 30 B)", nat.rps, nat.p50.Round(10*time.Microsecond), nat.p99.Round(10*time.Microsecond), nat.codes)
+		fmt.Printf("  %-48s %10.0f %10s %10s  %v\n", fmt.Sprintf("Formbricks (Standard Webhooks + mapping, %d B)", len(template)), fb.rps, fb.p50.Round(10*time.Microsecond), fb.p99.Round(10*time.Microsecond), fb.codes)
+		fmt.Printf("  Formbricks / native: %.0f%%\n\n", 100*fb.rps/nat.rps)
 	}
 }
 

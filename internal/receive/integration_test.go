@@ -48,12 +48,35 @@ var (
 	scheme = runtime.NewScheme()
 )
 
+// managerLog captures everything the managers of these tests log, at
+// every level, so that the privacy tests can search it for personal data.
+var managerLog = &syncBuffer{}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
+}
+
 func TestMain(m *testing.M) {
-	level := zapcore.ErrorLevel
+	var out io.Writer = managerLog
 	if os.Getenv("TOUCHSTONE_TEST_LOG") != "" {
-		level = zapcore.DebugLevel
+		out = io.MultiWriter(managerLog, os.Stderr)
 	}
-	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(level)))
+	ctrl.SetLogger(zap.New(zap.WriteTo(out), zap.Level(zapcore.Level(-10))))
 	_ = clientgoscheme.AddToScheme(scheme)
 	_ = cxv1alpha1.AddToScheme(scheme)
 	var err error

@@ -83,6 +83,9 @@ type wireBody struct {
 // with an Error that names the field, so that nothing of a bad request is
 // counted.
 func Parse(body []byte, rules Rules, now time.Time) ([]Response, *Error) {
+	if _, err := decodeJSON(body, false); err != nil {
+		return nil, err
+	}
 	var b wireBody
 	if err := decodeStrict(body, &b); err != nil {
 		return nil, err.within("")
@@ -266,6 +269,9 @@ const (
 	ReasonMalformedJSON       = "MalformedJSON"
 	ReasonInvalidBody         = "InvalidBody"
 	ReasonUnknownField        = "UnknownField"
+	ReasonDuplicateKey        = "DuplicateKey"
+	ReasonIgnored             = "Ignored"
+	ReasonInvalidMapping      = "InvalidMapping"
 	ReasonInvalidField        = "InvalidField"
 	ReasonInvalidScore        = "InvalidScore"
 	ReasonInvalidTimestamp    = "InvalidTimestamp"

@@ -5,6 +5,7 @@
 package receive
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -186,8 +188,8 @@ func (s *Server) Start(ctx context.Context) error {
 // outcome is how a request was answered: its status code, and how many
 // of its responses were accepted, duplicates, or not counted.
 type outcome struct {
-	code                           int
-	accepted, duplicates, rejected int
+	code                                    int
+	accepted, duplicates, rejected, ignored int
 	// survey is set once the Survey was found: only known Surveys get
 	// per-survey series (bounded labels).
 	survey *cxv1alpha1.Survey
@@ -217,6 +219,7 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request) {
 	}
 	count("accepted", out.accepted)
 	count("duplicate", out.duplicates)
+	count("ignored", out.ignored)
 	if out.code == http.StatusTooManyRequests || out.code == http.StatusServiceUnavailable {
 		count("failed", out.rejected)
 	} else {
@@ -233,7 +236,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, key types.Namesp
 		return refused(w, &Error{Status: http.StatusUnsupportedMediaType, Reason: ReasonUnsupportedMedia,
 			Message: "Content-Type must be application/json"}, nil, 0)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	body, err := readBody(w, r, s.cfg.MaxBodyBytes)
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return refused(w, &Error{Status: http.StatusRequestEntityTooLarge, Reason: ReasonBodyTooLarge,
@@ -262,16 +265,90 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, key types.Namesp
 	}
 
 	t, rules := targetOf(&svy, s.cfg)
-	responses, perr := Parse(body, rules, now)
+	responses, ignored, perr := s.parse(r, body, &svy, rules, now)
 	if perr != nil {
-		return refused(w, perr, &svy, countResponses(body))
+		n := 1
+		if svy.Spec.Receiver.FormatOrDefault() == cxv1alpha1.FormatTouchstone {
+			n = countResponses(body)
+		}
+		return refused(w, perr, &svy, n)
+	}
+	mapped := svy.Spec.Receiver.FormatOrDefault() != cxv1alpha1.FormatTouchstone
+	if len(responses) == 0 {
+		// A delivery the mapping skips: 2xx, so that the tool neither
+		// retries nor disables the endpoint, and nothing is counted.
+		writeJSON(w, http.StatusOK, map[string]int{"accepted": 0, "duplicates": 0, "ignored": ignored})
+		return outcome{code: http.StatusOK, ignored: ignored, survey: &svy}
 	}
 	accepted, duplicates, cerr := s.commit(t, responses)
 	if cerr != nil {
 		return refused(w, cerr, &svy, len(responses))
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"accepted": accepted, "duplicates": duplicates})
+	answer := map[string]int{"accepted": accepted, "duplicates": duplicates}
+	if mapped {
+		answer["ignored"] = ignored
+	}
+	writeJSON(w, http.StatusOK, answer)
 	return outcome{code: http.StatusOK, accepted: accepted, duplicates: duplicates, survey: &svy}
+}
+
+// parse reads the responses of a request body in the Survey's format: the
+// native body, or a tool's webhook through the Survey's mapping. ignored
+// counts the deliveries the mapping skips.
+func (s *Server) parse(r *http.Request, body []byte, svy *cxv1alpha1.Survey, rules Rules, now time.Time) ([]Response, int, *Error) {
+	rcv := &svy.Spec.Receiver
+	if rcv.FormatOrDefault() == cxv1alpha1.FormatTouchstone {
+		rs, err := Parse(body, rules, now)
+		return rs, 0, err
+	}
+	m := MappingOf(svy)
+	if m == nil || m.Err() != nil {
+		return nil, 0, &Error{Status: http.StatusConflict, Reason: ReasonSurveyNotReady, Field: "spec.receiver.mapping",
+			Message: "the survey's mapping is invalid, so nothing can be counted: see the Survey's Ready condition"}
+	}
+	v, err := decodeProjected(body, m.projection)
+	if err != nil {
+		return nil, 0, err
+	}
+	d := Delivery{Body: v}
+	if rcv.FormatOrDefault() == cxv1alpha1.FormatStandardWebhooks {
+		d.WebhookID = r.Header.Get(HeaderWebhookID)
+	}
+	if m.usesHeaders {
+		d.Headers = headersOf(r, rcv)
+	}
+	return m.Evaluate(d, rules, now)
+}
+
+// headersOf is the headers variable of a mapping: lower-cased names,
+// values joined with ", ", and no credentials (Authorization, Cookie, the
+// token header), so that no mapping can put them in a segment.
+func headersOf(r *http.Request, rcv *cxv1alpha1.SurveyReceiver) map[string]string {
+	skip := map[string]bool{"authorization": true, "proxy-authorization": true, "cookie": true}
+	if rcv.TokenHeader != nil {
+		skip[strings.ToLower(rcv.TokenHeader.Name)] = true
+	}
+	h := make(map[string]string, len(r.Header))
+	for name, values := range r.Header {
+		lower := strings.ToLower(name)
+		if !skip[lower] {
+			h[lower] = strings.Join(values, ", ")
+		}
+	}
+	return h
+}
+
+// readBody reads a request body of at most limit bytes, into a buffer of
+// the announced Content-Length when there is one (a survey tool's webhook
+// of a few KB is then read without growing the buffer).
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	rd := http.MaxBytesReader(w, r.Body, limit)
+	if r.ContentLength <= 0 || r.ContentLength > limit {
+		return io.ReadAll(rd)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, r.ContentLength+1))
+	_, err := buf.ReadFrom(rd)
+	return buf.Bytes(), err
 }
 
 // authenticate checks the request against the Survey's credentials, and
@@ -282,14 +359,15 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request, body []byte,
 	if aerr != nil {
 		return aerr
 	}
-	aerr = authenticate(r, body, creds, now, s.cfg.MaxSkew)
+	rcv := &svy.Spec.Receiver
+	aerr = authenticateFormat(r, body, rcv, creds, now, s.cfg.MaxSkew)
 	if aerr == nil || aerr.Status != http.StatusUnauthorized {
 		return aerr
 	}
 	if creds, aerr = credentialsOf(ctx, s.cfg.Secrets, svy, true); aerr != nil {
 		return aerr
 	}
-	return authenticate(r, body, creds, now, s.cfg.MaxSkew)
+	return authenticateFormat(r, body, rcv, creds, now, s.cfg.MaxSkew)
 }
 
 // commit queues the responses of each lane with the group committer and

@@ -8,12 +8,20 @@ import (
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 )
 
-// ReferenceProblem is an object a Survey names that does not exist: its
-// Touchpoint, a receiver Secret or a key of it. Reason is the Ready
-// condition's reason (TouchpointNotFound, SecretNotFound,
-// SecretKeyNotFound), Message says which.
+// ReferenceProblem is what keeps a Survey from receiving: an object it
+// names that does not exist (its Touchpoint, a receiver Secret or a key of
+// it), a Secret it cannot use, or a mapping that does not compile. Reason
+// is the Ready condition's reason (TouchpointNotFound, SecretNotFound,
+// SecretKeyNotFound, InvalidSigningSecret, InvalidMapping), Message says
+// which.
 type ReferenceProblem struct {
 	Reason, Message string
+}
+
+// MappingProblem is the problem of a Survey whose spec.receiver.mapping
+// does not compile; err names the expression's field.
+func MappingProblem(err error) *ReferenceProblem {
+	return &ReferenceProblem{Reason: cxv1alpha1.ReasonInvalidMapping, Message: err.Error()}
 }
 
 // Conditions are a Survey's DataSufficient and Ready conditions (the
