@@ -22,6 +22,7 @@ import (
 	"github.com/touchstone-dev/touchstone/controllers"
 	"github.com/touchstone-dev/touchstone/internal/metrics"
 	"github.com/touchstone-dev/touchstone/internal/receive"
+	"github.com/touchstone-dev/touchstone/internal/testenv"
 )
 
 // discard is a Store that stores nothing: the receiver with it is the
@@ -54,6 +55,10 @@ func benchDuration(b *testing.B) time.Duration {
 func BenchmarkReceiverThroughput(b *testing.B) {
 	const clients = 64
 	d := benchDuration(b)
+	cp, err := testenv.NewControlPlaneCPU(env)
+	if err != nil {
+		b.Fatal(err)
+	}
 	type result struct {
 		rps      float64
 		p50, p99 time.Duration
@@ -61,6 +66,9 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 		// writes is the number of durable writes, commitSeconds their
 		// summed latency.
 		writes, commitSeconds float64
+		// apiCPU and etcdCPU are the CPU time the API server and etcd
+		// used during the load.
+		apiCPU, etcdCPU time.Duration
 	}
 	run := func(store receive.Store) result {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -121,6 +129,10 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 			wg        sync.WaitGroup
 		)
 		writes0, commit0 := commitStats(b)
+		api0, etcd0, err := cp.Used()
+		if err != nil {
+			b.Fatal(err)
+		}
 		stop := time.Now().Add(d)
 		for c := range clients {
 			wg.Add(1)
@@ -154,6 +166,11 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 		r := result{rps: float64(ok.Load()) / d.Seconds(), codes: codes}
 		writes1, commit1 := commitStats(b)
 		r.writes, r.commitSeconds = writes1-writes0, commit1-commit0
+		api1, etcd1, err := cp.Used()
+		if err != nil {
+			b.Fatal(err)
+		}
+		r.apiCPU, r.etcdCPU = api1-api0, etcd1-etcd0
 		if len(latencies) > 0 {
 			r.p50 = latencies[len(latencies)/2]
 			r.p99 = latencies[len(latencies)*99/100]
@@ -179,9 +196,20 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 		fmt.Printf("  durable / no storage: %.0f%%\n", 100*durable.rps/baseline.rps)
 		if durable.writes > 0 {
 			b.ReportMetric(durable.writes/d.Seconds(), "writes/s")
-			fmt.Printf("  durable writes: %.0f/s, %.1f responses and %.1f ms each on average\n\n",
+			fmt.Printf("  durable writes: %.0f/s, %.1f responses and %.1f ms each on average\n",
 				durable.writes/d.Seconds(), durable.rps*d.Seconds()/durable.writes, 1000*durable.commitSeconds/durable.writes)
 		}
+		if acks := durable.rps * d.Seconds(); acks > 0 {
+			perK := func(c time.Duration) float64 { return float64(c.Milliseconds()) * 1000 / acks }
+			b.ReportMetric(perK(durable.apiCPU), "apiserver_cpu_ms/1k_acks")
+			fmt.Printf("  control plane CPU per 1,000 acknowledged responses: API server %.0f ms, etcd %.0f ms (%.0f%% and %.0f%% of a core)\n",
+				perK(durable.apiCPU), perK(durable.etcdCPU),
+				100*durable.apiCPU.Seconds()/d.Seconds(), 100*durable.etcdCPU.Seconds()/d.Seconds())
+			if durable.writes > 0 {
+				fmt.Printf("  API server CPU per durable write: %.1f ms\n", float64(durable.apiCPU.Microseconds())/1000/durable.writes)
+			}
+		}
+		fmt.Println()
 	}
 }
 
