@@ -41,12 +41,23 @@ var (
 		Help: "Responses of a Survey's rolling window that carry one segment value.",
 	}, withLabels("segment", "value"))
 
+	surveyTallies = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "cx_survey_tallies",
+		Help: "ResponseTally objects of a Survey by state: open (taking responses), sealed (full or quiet, waiting to be compacted), compacted (one per day, counts without response ids).",
+	}, withLabels("state"))
+
+	// SurveyTallyCompactions counts the compactions of a Survey's tallies.
+	SurveyTallyCompactions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "cx_survey_tally_compactions_total",
+		Help: "Compactions of a Survey's quiet tallies into its compacted tally of the day, by result: success (merged), conflict (a concurrent write; retried at the next pass), failure (an error; retried at the next pass).",
+	}, []string{"namespace", "survey", "result"})
+
 	surveySeries published
 )
 
 func init() {
 	crmetrics.Registry.MustRegister(surveyScore, surveyResponses, surveyMarginOfError, surveyMinResponses,
-		surveyNPSRatio, surveySegmentScore, surveySegmentResponses)
+		surveyNPSRatio, surveySegmentScore, surveySegmentResponses, surveyTallies, SurveyTallyCompactions)
 }
 
 // SurveyLabels identify one Survey's series.
@@ -68,6 +79,9 @@ type SurveyValues struct {
 	Responses, MinResponses                     int64
 	PromoterRatio, PassiveRatio, DetractorRatio float64
 	Segments                                    []SurveySegment
+	// OpenTallies, SealedTallies and CompactedTallies count the Survey's
+	// ResponseTally objects by state.
+	OpenTallies, SealedTallies, CompactedTallies int
 }
 
 // SetSurvey publishes the series of one Survey and removes those it no
@@ -87,10 +101,14 @@ func SetSurvey(l SurveyLabels, v SurveyValues) {
 			g.set(surveySegmentResponses, float64(s.Responses), with(s.Segment, s.Value)...)
 			g.set(surveySegmentScore, s.Score, with(s.Segment, s.Value)...)
 		}
+		g.set(surveyTallies, float64(v.OpenTallies), with("open")...)
+		g.set(surveyTallies, float64(v.SealedTallies), with("sealed")...)
+		g.set(surveyTallies, float64(v.CompactedTallies), with("compacted")...)
 	})
 }
 
 // DeleteSurvey removes every series of one Survey.
 func DeleteSurvey(namespace, name string) {
 	surveySeries.delete(namespace + "/" + name)
+	SurveyTallyCompactions.DeletePartialMatch(prometheus.Labels{"namespace": namespace, "survey": name})
 }

@@ -76,6 +76,10 @@ var help = map[string]string{
 	"cx_survey_nps_ratio":         "Share of an NPS Survey's responses in each category (promoter 9-10, passive 7-8, detractor 0-6), 0..1.",
 	"cx_survey_segment_score":     `Score of the responses of a Survey that carry one segment value (values past the Survey's cap are counted as "other").`,
 	"cx_survey_segment_responses": "Responses of a Survey's rolling window that carry one segment value.",
+	"cx_survey_tallies":           "ResponseTally objects of a Survey by state: open (taking responses), sealed (full or quiet, waiting to be compacted), compacted (one per day, counts without response ids).",
+
+	"cx_survey_tally_compactions_total": "Compactions of a Survey's quiet tallies into its compacted tally of the day, by result: success (merged), conflict (a concurrent write; retried at the next pass), failure (an error; retried at the next pass).",
+	"cx_receiver_remembered_ids":        "Response id hashes the receiver holds in memory to recognise retries: those of the tallies written within their Survey's deduplication window, in the lanes used in the last hour.",
 
 	"cx_scorecard_score":           "Weighted score of a Scorecard, 0..100: 100 * (weights of passing objectives + half the weights of warning ones) / all weights. Objectives without data score 0.",
 	"cx_scorecard_result":          "Result of a Scorecard: 1 for the current result (Pass, Warning or Fail), 0 for the others.",

@@ -95,6 +95,10 @@ func TestMain(m *testing.M) {
 type operator struct {
 	cancel context.CancelFunc
 	done   chan struct{}
+	// client is the manager's client (reads from its cache).
+	client client.Client
+	// synced waits until the manager's cache has synced.
+	synced func(context.Context) bool
 }
 
 // startOperator starts a manager. With leaderElection, as in a
@@ -104,6 +108,12 @@ type operator struct {
 // without it.
 func startOperator(t *testing.T, addr string, leaderElection bool) *operator {
 	t.Helper()
+	return startOperatorWith(t, addr, leaderElection, nil)
+}
+
+// startOperatorWith is startOperator with options changed by configure.
+func startOperatorWith(t *testing.T, addr string, leaderElection bool, configure func(*controllers.Options)) *operator {
+	t.Helper()
 	var ln net.Listener
 	var err error
 	// The previous operator on this address may still be releasing it.
@@ -112,6 +122,9 @@ func startOperator(t *testing.T, addr string, leaderElection bool) *operator {
 	o.Receiver.Listener = ln
 	o.Receiver.StatusInterval = 100 * time.Millisecond
 	o.Receiver.CommitTimeout = 3 * time.Second
+	if configure != nil {
+		configure(&o)
+	}
 	mgr, err := ctrl.NewManager(cfg, controllers.ManagerOptions(ctrl.Options{
 		Scheme:                        scheme,
 		Metrics:                       metricsserver.Options{BindAddress: "0"},
@@ -134,7 +147,7 @@ func startOperator(t *testing.T, addr string, leaderElection bool) *operator {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	op := &operator{cancel: cancel, done: make(chan struct{})}
+	op := &operator{cancel: cancel, done: make(chan struct{}), client: mgr.GetClient(), synced: mgr.GetCache().WaitForCacheSync}
 	go func() {
 		defer close(op.done)
 		if err := mgr.Start(ctx); err != nil {

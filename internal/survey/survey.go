@@ -36,6 +36,9 @@ type Summary struct {
 	Expired []string
 	// Ignored counts tallies that do not match the Survey (another scale).
 	Ignored int
+	// Tallies counts the Survey's tallies by state, superseded ones
+	// (merged, waiting to be deleted) included.
+	Tallies TallyStates
 }
 
 // Segment is the breakdown of one segment.
@@ -62,18 +65,21 @@ func Options(spec *cxv1alpha1.SurveySpec) stats.Options {
 }
 
 // Summarize scores the tallies of a Survey (with the given UID) at now.
-// Tallies of other Surveys (an earlier one of the same name) are skipped.
+// Tallies of other Surveys (an earlier one of the same name) are skipped,
+// and so are the tallies a compacted tally supersedes: it counts them.
 func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.ResponseTally, now time.Time) (Summary, error) {
 	sc := spec.ScaleOrDefault()
 	s := Summary{Window: stats.CurrentWindow(now, spec.WindowDays())}
 	s.PreviousWindow = s.Window.Previous()
 	sums := newWindowSums(stats.Scale{Min: int(sc.Min), Max: int(sc.Max)})
 	cutoff := stats.RetentionCutoff(now, spec.RetentionOrDefault())
+	superseded := SupersededBy(uid, tallies)
 	for i := range tallies {
 		t := &tallies[i]
 		if t.SurveyUID != uid {
 			continue
 		}
+		s.Tallies.add(t)
 		day, err := stats.ParseDay(t.Day)
 		if err != nil {
 			return s, fmt.Errorf("tally %s: day: %w", t.Name, err)
@@ -81,6 +87,7 @@ func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.Res
 		switch {
 		case day < cutoff:
 			s.Expired = append(s.Expired, t.Name)
+		case superseded.Has(t):
 		case t.ScaleMin != sc.Min || t.ScaleMax != sc.Max:
 			s.Ignored++
 		case s.Window.Contains(day):
