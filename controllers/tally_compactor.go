@@ -33,6 +33,9 @@ type TallyCompactor struct {
 	// WindowOverride, when positive, replaces every Survey's deduplication
 	// window (tests and benchmarks; the receiver must be given the same).
 	WindowOverride time.Duration
+	// Now, when set, replaces time.Now (benchmarks move the clock past
+	// the window; the receiver must be given the same clock).
+	Now func() time.Time
 }
 
 // errConflict is a compaction step that lost a race with another writer:
@@ -103,7 +106,11 @@ func (c *TallyCompactor) CompactSurvey(ctx context.Context, svy *cxv1alpha1.Surv
 	count := func(result string) {
 		metrics.SurveyTallyCompactions.WithLabelValues(svy.Namespace, svy.Name, result).Inc()
 	}
-	for _, p := range survey.PlanCompaction(&svy.Spec, string(svy.UID), tallies.Items, time.Now(), window) {
+	now := time.Now()
+	if c.Now != nil {
+		now = c.Now()
+	}
+	for _, p := range survey.PlanCompaction(&svy.Spec, string(svy.UID), tallies.Items, now, window) {
 		day, err := c.compactDay(ctx, svy, p)
 		res.Sealed += day.Sealed
 		res.Merged += day.Merged

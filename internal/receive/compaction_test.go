@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +25,7 @@ import (
 	"github.com/touchstone-dev/touchstone/internal/receive"
 	"github.com/touchstone-dev/touchstone/internal/stats"
 	"github.com/touchstone-dev/touchstone/internal/survey"
+	"github.com/touchstone-dev/touchstone/internal/testenv"
 )
 
 // These tests run compaction against the real API server, with a short
@@ -379,6 +382,12 @@ func TestCompactionStoppedAtEveryStepNeverChangesTheCounts(t *testing.T) {
 	}
 	g.Expect(steps).To(Equal(wantSteps), "one write per step, no write lost to a race")
 
+	// kubectl shows the state.
+	out := kubectl(t, "get", "rtally", "-n", ns)
+	t.Logf("kubectl get rtally:\n%s", out)
+	g.Expect(strings.Fields(strings.SplitN(out, "\n", 2)[0])).To(Equal([]string{"NAME", "SURVEY", "DAY", "SEQ", "STATE", "RESPONSES", "AGE"}))
+	g.Expect(strings.Count(out, " Compacted ")).To(Equal(3))
+
 	// A retry arriving after the window, of a response whose day was
 	// compacted, is counted again: its id is forgotten.
 	accepted, duplicates := s.post(responses("r"+(today-1).String(), today-1, 0, 1))
@@ -401,6 +410,24 @@ func TestCompactionStoppedAtEveryStepNeverChangesTheCounts(t *testing.T) {
 	g.Expect(late.Day).To(Equal((today - 1).String()))
 	g.Expect(late.Sequence).To(Equal(compacted.Sequence + 1))
 	g.Expect(late.State).To(Equal(cxv1alpha1.TallyOpen))
+}
+
+// kubectl runs the real kubectl against the test's API server.
+func kubectl(t *testing.T, args ...string) string {
+	t.Helper()
+	bin, err := testenv.Kubectl()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := testenv.AdminKubeconfig(env, kubeconfig); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, append([]string{"--kubeconfig", kubeconfig}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("kubectl %v: %v\n%s", args, err, out)
+	}
+	return string(out)
 }
 
 // TestRetriesDuringCompaction runs the operator's own compactor while
@@ -493,4 +520,93 @@ func TestRetriesDuringCompaction(t *testing.T) {
 		g.Expect(k8s.Get(context.Background(), client.ObjectKeyFromObject(svy), svy)).To(Succeed())
 		return svy.Status.Responses
 	}).WithTimeout(30 * time.Second).Should(Equal(want))
+}
+
+// TestTheReceiverNeverWritesATallyBeingCompacted gives the compactor a
+// shorter window than the receiver (as a receiver whose clock runs behind
+// would have), so that the compactor seals and merges a tally the
+// receiver still takes for open: the receiver's next write conflicts (the
+// tally was sealed) or finds it gone (merged and deleted), reads the lane
+// again and writes a new tally. Nothing is lost or counted twice, and the
+// receiver still recognises the merged ids within its own window.
+func TestTheReceiverNeverWritesATallyBeingCompacted(t *testing.T) {
+	g := NewWithT(t)
+	ns, svy, token := newSegmentedSurvey(t)
+	addr := freeAddr(t)
+	op := startOperatorWith(t, addr, false, func(o *controllers.Options) {
+		o.Receiver.CompactionInterval = 0
+		o.Receiver.DeduplicationWindowOverride = time.Minute
+	})
+	s := newSender(t, addr, ns, svy, token)
+	today := stats.DayOf(time.Now())
+	sealedDay, deletedDay := today-1, today-2
+	for _, day := range []stats.Day{sealedDay, deletedDay} {
+		accepted, _ := s.post(responses("a"+day.String(), day, 0, 10))
+		g.Expect(accepted).To(Equal(10))
+	}
+	const compactorWindow = time.Second
+	g.Eventually(func() bool {
+		for _, tl := range apiTallies(g, svy) {
+			if !tl.QuietAt(time.Now(), compactorWindow) {
+				return false
+			}
+		}
+		return true
+	}).WithTimeout(10 * time.Second).Should(BeTrue())
+	compact := func(limit int) {
+		cacheCaughtUp(g, op.client, svy)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		c := &cancelAfter{Client: op.client, limit: limit, cancel: cancel}
+		_, _ = (&controllers.TallyCompactor{Client: c, WindowOverride: compactorWindow}).CompactSurvey(ctx, svy)
+	}
+	tallyOf := func(day stats.Day, seq int32) *cxv1alpha1.ResponseTally {
+		for _, tl := range apiTallies(g, svy) {
+			if tl.Day == day.String() && tl.Sequence == seq && tl.State != cxv1alpha1.TallyCompacted {
+				return &tl
+			}
+		}
+		return nil
+	}
+
+	// The older day is compacted whole (sealed, merged, deleted, cleaned
+	// up); the newer one only sealed.
+	for range 4 {
+		compact(1)
+	}
+	g.Expect(tallyOf(deletedDay, 0)).To(BeNil())
+	sealed := tallyOf(sealedDay, 0)
+	g.Expect(sealed).NotTo(BeNil())
+	compact(1) // seal
+	sealed = tallyOf(sealedDay, 0)
+	g.Expect(sealed.State).To(Equal(cxv1alpha1.TallySealed))
+
+	// New responses for both days: the receiver still holds each day's
+	// first tally as open.
+	for _, day := range []stats.Day{sealedDay, deletedDay} {
+		accepted, duplicates := s.post(responses("b"+day.String(), day, 0, 5))
+		g.Expect([]int{accepted, duplicates}).To(Equal([]int{5, 0}))
+		// Retries of the first responses, within the receiver's window:
+		// duplicates, compacted or not.
+		accepted, duplicates = s.post(responses("a"+day.String(), day, 0, 10))
+		g.Expect([]int{accepted, duplicates}).To(Equal([]int{0, 10}))
+	}
+	again := tallyOf(sealedDay, 0)
+	g.Expect(again.ResourceVersion).To(Equal(sealed.ResourceVersion), "the sealed tally was written")
+	g.Expect(again.Responses).To(Equal(int64(10)))
+	for _, day := range []stats.Day{sealedDay, deletedDay} {
+		next := tallyOf(day, 1)
+		g.Expect(next).NotTo(BeNil(), "no new tally for %s", day)
+		g.Expect(next.Responses).To(Equal(int64(5)))
+	}
+
+	// Finish: everything quiet is merged; 2 × 15 responses, once.
+	g.Eventually(func() bool {
+		compact(100)
+		tallies := apiTallies(g, svy)
+		return len(tallies) == 2 && tallies[0].State == cxv1alpha1.TallyCompacted && tallies[1].State == cxv1alpha1.TallyCompacted
+	}).WithTimeout(20 * time.Second).WithPolling(200 * time.Millisecond).Should(BeTrue())
+	sum, err := survey.Summarize(&svy.Spec, string(svy.UID), apiTallies(g, svy), time.Now())
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(sum.Current.N).To(Equal(int64(30)))
 }
