@@ -2,6 +2,7 @@ package receive_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -16,9 +17,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/controllers"
 	"github.com/touchstone-dev/touchstone/internal/metrics"
 	"github.com/touchstone-dev/touchstone/internal/receive"
@@ -67,8 +70,9 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 		// summed latency.
 		writes, commitSeconds float64
 		// apiCPU and etcdCPU are the CPU time the API server and etcd
-		// used during the load.
-		apiCPU, etcdCPU time.Duration
+		// used during the load, selfCPU that of this process (the
+		// operator and the 64 clients).
+		apiCPU, etcdCPU, selfCPU time.Duration
 	}
 	run := func(store receive.Store) result {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -133,6 +137,7 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		self0, _ := testenv.SelfCPU()
 		stop := time.Now().Add(d)
 		for c := range clients {
 			wg.Add(1)
@@ -170,7 +175,8 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		r.apiCPU, r.etcdCPU = api1-api0, etcd1-etcd0
+		self1, _ := testenv.SelfCPU()
+		r.apiCPU, r.etcdCPU, r.selfCPU = api1-api0, etcd1-etcd0, self1-self0
 		if len(latencies) > 0 {
 			r.p50 = latencies[len(latencies)/2]
 			r.p99 = latencies[len(latencies)*99/100]
@@ -208,6 +214,8 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 			if durable.writes > 0 {
 				fmt.Printf("  API server CPU per durable write: %.1f ms\n", float64(durable.apiCPU.Microseconds())/1000/durable.writes)
 			}
+			fmt.Printf("  operator and clients (this process) CPU per 1,000 acknowledged responses: %.0f ms durable, %.0f ms with no storage\n",
+				perK(durable.selfCPU), float64(baseline.selfCPU.Milliseconds())*1000/(baseline.rps*d.Seconds()))
 		}
 		fmt.Println()
 	}
@@ -221,4 +229,63 @@ func commitStats(b *testing.B) (writes, seconds float64) {
 		b.Fatal(err)
 	}
 	return float64(m.GetHistogram().GetSampleCount()), m.GetHistogram().GetSampleSum()
+}
+
+// BenchmarkTallyWriteCost measures what one durable write costs the
+// control plane as a function of the tally's size: for tallies holding
+// 0 to 2,000 response ids, it updates one tally 200 times in a row (each
+// update adds 32 responses and drops 32 ids, so that the size stays) and
+// reports the API server's and etcd's CPU time and the latency per update.
+// The receiver's seal size (SealAt) trades these costs against the number
+// of objects.
+func BenchmarkTallyWriteCost(b *testing.B) {
+	cp, err := testenv.NewControlPlaneCPU(env)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ns, svy, _ := newSegmentedSurvey(b)
+	ctx := context.Background()
+	const updates = 200
+	fmt.Printf("\ncost of one tally update by its size (%d updates each, NPS, 20 segment values):\n", updates)
+	fmt.Printf("  %8s %10s %14s %14s %12s\n", "ids", "bytes", "API server CPU", "etcd CPU", "latency")
+	for range b.N {
+		for _, size := range []int{0, 100, 250, 500, 1000, 2000} {
+			t := &cxv1alpha1.ResponseTally{
+				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("cost-%d", size), Labels: map[string]string{
+					cxv1alpha1.LabelSurveyUID: "cost", cxv1alpha1.LabelDay: "2026-11-23", cxv1alpha1.LabelLane: "0"}},
+				Survey: svy.Name, SurveyUID: "cost", Day: "2026-11-23", ScaleMin: 0, ScaleMax: 10,
+				ResponseIDs: make([]byte, 8*size), State: cxv1alpha1.TallyOpen,
+			}
+			seg := cxv1alpha1.SegmentTally{Name: "plan"}
+			for v := range 20 {
+				seg.Values = append(seg.Values, cxv1alpha1.SegmentValueTally{Value: fmt.Sprintf("p%d", v), Counts: "0:1 9:3 10:12"})
+			}
+			t.Segments = []cxv1alpha1.SegmentTally{seg}
+			t.Counts, t.Responses = "0:20 9:60 10:240", 320
+			if err := k8s.Create(ctx, t); err != nil {
+				b.Fatal(err)
+			}
+			api0, etcd0, _ := cp.Used()
+			start := time.Now()
+			for i := range updates {
+				t.Responses += 32
+				t.Counts = fmt.Sprintf("0:%d 9:60 10:240", t.Responses-300)
+				if size > 0 {
+					t.ResponseIDs = append(t.ResponseIDs[32*8:], make([]byte, 32*8)...)
+					t.ResponseIDs[0] = byte(i)
+				}
+				t.LastReceived = new(metav1.Now())
+				if err := k8s.Update(ctx, t); err != nil {
+					b.Fatal(err)
+				}
+			}
+			elapsed := time.Since(start)
+			api1, etcd1, _ := cp.Used()
+			data, _ := json.Marshal(t)
+			per := func(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000/updates) }
+			fmt.Printf("  %8d %10d %14s %14s %12s\n", size, len(data), per(api1-api0), per(etcd1-etcd0), per(elapsed))
+			b.ReportMetric(float64((api1-api0).Microseconds())/1000/updates, fmt.Sprintf("apiserver_ms/update@%d", size))
+		}
+	}
+	fmt.Println()
 }

@@ -104,7 +104,7 @@ func BenchmarkTallyStorage(b *testing.B) {
 
 		// Post: response i goes to day dayOf(i), weighted 1..10.
 		dayOf := func(i int) stats.Day {
-			pos := (i * 31) % 55
+			pos := int(mix(uint64(i)) % 55)
 			for k := range days {
 				if pos -= k + 1; pos < 0 {
 					return today - stats.Day(days-1-k)
@@ -191,8 +191,18 @@ func perThousand(c time.Duration, n int) float64 {
 	return float64(c.Milliseconds()) * 1000 / float64(n)
 }
 
+// mix is SplitMix64's finaliser: day, score and segment value of a
+// response are drawn from independent bits of mix(i), so that every day
+// sees every score and value.
+func mix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}
+
 // spreadBatch renders n responses from the first-th: day dayOf(i), score
-// i%11, plan p<i%values>.
+// and plan value from mix(i).
 func spreadBatch(first, n, values int, dayOf func(int) stats.Day) string {
 	now := time.Now()
 	var b strings.Builder
@@ -205,7 +215,9 @@ func spreadBatch(first, n, values int, dayOf func(int) stats.Day) string {
 		if at.After(now) {
 			at = now.Add(-time.Minute)
 		}
-		fmt.Fprintf(&b, `{"id":"r%d","score":%d,"submittedAt":%q,"segments":{"plan":"p%d"}}`, i, i%11, at.UTC().Format(time.RFC3339), i%values)
+		h := mix(uint64(i))
+		fmt.Fprintf(&b, `{"id":"r%d","score":%d,"submittedAt":%q,"segments":{"plan":"p%d"}}`,
+			i, (h>>16)%11, at.UTC().Format(time.RFC3339), (h>>32)%uint64(values))
 	}
 	b.WriteString(`]}`)
 	return b.String()
@@ -225,6 +237,9 @@ func measureStorage(b *testing.B, cached client.Client, store *receive.APIStore,
 		st.bytes += int64(len(data))
 		day, _, _ := unstructured.NestedString(u.Object, "day")
 		st.bytesPerDay[day] += int64(len(data))
+		if dir := os.Getenv("TOUCHSTONE_BENCH_DUMP"); dir != "" {
+			_ = os.WriteFile(dir+"/"+u.GetName()+".json", data, 0o644)
+		}
 	}
 	st.ids = store.RememberedIDs()
 	st.rss = rss(b)
@@ -354,6 +369,7 @@ func report(total int, posting time.Duration, res controllers.CompactionResult, 
 		minDay, maxDay = min(minDay, n), max(maxDay, n)
 	}
 	row("bytes per survey-day (after: least..most)", fmt.Sprintf("%d", before.bytes/10), fmt.Sprintf("%d..%d", minDay, maxDay))
+	row("responses per survey-day (least..most)", "", fmt.Sprintf("%d..%d", total/55, total*10/55))
 	row("RSS growth since the empty survey", mib(before.rss-empty.rss), mib(after.rss-empty.rss))
 	row("  after a GC returning free memory", mib(before.rssFree-empty.rssFree), mib(after.rssFree-empty.rssFree))
 	row("Go heap growth (after a GC)", mib(int64(before.heap)-int64(empty.heap)), mib(int64(after.heap)-int64(empty.heap)))

@@ -88,6 +88,10 @@ func (c *ControlPlaneCPU) Used() (apiserver, etcd time.Duration, err error) {
 	return apiserver, etcd, nil
 }
 
+// SelfCPU is the CPU time this process has used so far: in the tests and
+// benchmarks, the operator (and the load it is given).
+func SelfCPU() (time.Duration, error) { return processCPU(os.Getpid()) }
+
 // clockTicks is USER_HZ, the unit of /proc/<pid>/stat times: 100 on every
 // Linux architecture Go supports.
 const clockTicks = 100
