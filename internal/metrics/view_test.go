@@ -74,17 +74,23 @@ var help = map[string]string{
 	"cx_survey_margin_of_error":   "Half-width of the confidence interval of cx_survey_score at the Survey's confidence level, in score units. Absent while undefined.",
 	"cx_survey_min_responses":     "Sample size below which a Survey's data is insufficient (spec.minResponses); compare with cx_survey_responses.",
 	"cx_survey_nps_ratio":         "Share of an NPS Survey's responses in each category (promoter 9-10, passive 7-8, detractor 0-6), 0..1.",
-	"cx_survey_segment_score":     `Score of the responses of a Survey that carry one segment value (values past the Survey's cap are counted as "other").`,
+	"cx_survey_segment_score":     `Score of the responses of a Survey that carry one segment value. Values past the Survey's cap or answered fewer than spec.minSegmentResponses times count as "other", which has no score while it holds too few responses.`,
 	"cx_survey_segment_responses": "Responses of a Survey's rolling window that carry one segment value.",
 	"cx_survey_tallies":           "ResponseTally objects of a Survey by state: open (taking responses), sealed (full or quiet, waiting to be compacted), compacted (one per day, counts without response ids).",
 
 	"cx_survey_tally_compactions_total": "Compactions of a Survey's quiet tallies into its compacted tally of the day, by result: success (merged), conflict (a concurrent write; retried at the next pass), failure (an error; retried at the next pass).",
 	"cx_receiver_remembered_ids":        "Response id hashes the receiver holds in memory to recognise retries: those of the tallies written within their Survey's deduplication window, in the lanes used in the last hour.",
 
-	"cx_scorecard_score":           "Weighted score of a Scorecard, 0..100: 100 * (weights of passing objectives + half the weights of warning ones) / all weights. Objectives without data score 0.",
-	"cx_scorecard_result":          "Result of a Scorecard: 1 for the current result (Pass, Warning or Fail), 0 for the others.",
-	"cx_scorecard_objective_value": "Value a Scorecard objective read from its source, in the source's unit. Absent while the objective has no data.",
-	"cx_scorecard_objective_met":   "1 when a Scorecard objective passes (its value is inside its target), 0 otherwise: Warning, Fail and no data are not met.",
+	"cx_survey_segment_representation_ratio":   "Share of a Survey's responses with one segment value divided by the value's expected share of the customer base: above 1 over-represented, below 1 under-represented. Only for segments with expected shares.",
+	"cx_survey_segment_representation_p_value": "p-value of the chi-square test that a Survey's responses follow a segment's expected shares (small: the sample does not represent the customer base). Absent while there are too few responses to test.",
+	"cx_survey_unweighted_score":               "Score of a weighted Survey's responses as received, beside the weighted cx_survey_score. Only for Surveys with spec.weighting.",
+	"cx_survey_effective_responses":            "Kish's effective sample size of a weighted Survey's score: the unweighted responses that would give the same precision. Only for Surveys with spec.weighting.",
+
+	"cx_scorecard_score":            "Weighted score of a Scorecard, 0..100: 100 * (weights of passing objectives + half the weights of warning and inconclusive ones) / all weights. Objectives without data score 0.",
+	"cx_scorecard_result":           "Published result of a Scorecard (it changes once a new result has held for the card's stabilization window): 1 for the current result (Pass, Warning or Fail), 0 for the others.",
+	"cx_scorecard_objective_value":  "Value a Scorecard objective read from its source, in the source's unit. Absent while the objective has no data.",
+	"cx_scorecard_objective_met":    "1 when a Scorecard objective passes (its value, or for decision Confident its whole interval, is inside its target), 0 otherwise: Warning, Inconclusive, Fail and no data are not met.",
+	"cx_scorecard_objective_result": "Result of a Scorecard objective: 1 for the current one (Pass, Warning, Inconclusive, Fail or NoData), 0 for the others.",
 
 	"cx_touchpoint_value":                         "Latest value of a Touchpoint metric, collected or derived, in base units (the unit label says which). Absent while the metric has no value.",
 	"cx_collector_runs_total":                     "Runs of a Touchpoint collector, by result: success, or failure (unreachable source, timeout, error status, unusable answer, missing Secret).",

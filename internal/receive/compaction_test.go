@@ -57,21 +57,21 @@ func newSegmentedSurvey(t testing.TB) (string, *cxv1alpha1.Survey, string) {
 	return ns.Name, svy, token
 }
 
-// sender posts batches to one Survey and retries each until it is
+// retrySender posts batches to one Survey and retries each until it is
 // acknowledged.
-type sender struct {
+type retrySender struct {
 	t     testing.TB
 	url   string
 	token string
 	hc    *http.Client
 }
 
-func newSender(t testing.TB, addr, ns string, svy *cxv1alpha1.Survey, token string) *sender {
-	return &sender{t: t, url: "http://" + addr + receive.PathOf(ns, svy.Name), token: token, hc: &http.Client{Timeout: 10 * time.Second}}
+func newRetrySender(t testing.TB, addr, ns string, svy *cxv1alpha1.Survey, token string) *retrySender {
+	return &retrySender{t: t, url: "http://" + addr + receive.PathOf(ns, svy.Name), token: token, hc: &http.Client{Timeout: 10 * time.Second}}
 }
 
 // post sends body until it is acknowledged and returns the answer.
-func (s *sender) post(body string) (accepted, duplicates int) {
+func (s *retrySender) post(body string) (accepted, duplicates int) {
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
 		req, _ := http.NewRequest(http.MethodPost, s.url, strings.NewReader(body))
@@ -265,7 +265,7 @@ func TestCompactionStoppedAtEveryStepNeverChangesTheCounts(t *testing.T) {
 	}
 	addr := freeAddr(t)
 	reader := startOperatorWith(t, addr, false, noCompactor)
-	s := newSender(t, addr, ns, svy, token)
+	s := newRetrySender(t, addr, ns, svy, token)
 
 	// 2,500 responses on each of three days: with 1,000 ids per tally,
 	// two sealed tallies and an open one a day.
@@ -444,7 +444,7 @@ func TestRetriesDuringCompaction(t *testing.T) {
 		o.Receiver.CompactionInterval = 200 * time.Millisecond
 		o.Receiver.DeduplicationWindowOverride = window
 	})
-	s := newSender(t, addr, ns, svy, token)
+	s := newRetrySender(t, addr, ns, svy, token)
 	today := stats.DayOf(time.Now())
 	yesterday := today - 1
 
@@ -537,7 +537,7 @@ func TestTheReceiverNeverWritesATallyBeingCompacted(t *testing.T) {
 		o.Receiver.CompactionInterval = 0
 		o.Receiver.DeduplicationWindowOverride = time.Minute
 	})
-	s := newSender(t, addr, ns, svy, token)
+	s := newRetrySender(t, addr, ns, svy, token)
 	today := stats.DayOf(time.Now())
 	sealedDay, deletedDay := today-1, today-2
 	for _, day := range []stats.Day{sealedDay, deletedDay} {

@@ -122,6 +122,9 @@ func startOperatorWith(t *testing.T, addr string, leaderElection bool, configure
 	o.Receiver.Listener = ln
 	o.Receiver.StatusInterval = 100 * time.Millisecond
 	o.Receiver.CommitTimeout = 3 * time.Second
+	// These tests restart the operator abruptly; failover_test.go tests
+	// the graceful stop.
+	o.Receiver.ShutdownDelay = 0
 	if configure != nil {
 		configure(&o)
 	}

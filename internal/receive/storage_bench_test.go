@@ -98,7 +98,7 @@ func BenchmarkTallyStorage(b *testing.B) {
 		ns, svy, token := newSegmentedSurvey(b)
 		addr := ln.Addr().String()
 		hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}
-		s := &sender{t: b, url: "http://" + addr + receive.PathOf(ns, svy.Name), token: token, hc: hc}
+		s := &retrySender{t: b, url: "http://" + addr + receive.PathOf(ns, svy.Name), token: token, hc: hc}
 		today := stats.DayOf(time.Now())
 		empty := measureStorage(b, mgr.GetClient(), store, svy)
 

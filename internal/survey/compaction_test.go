@@ -30,7 +30,7 @@ func source(name string, daysAgo int, seq int32, state cxv1alpha1.TallyState, la
 	return t
 }
 
-func plan(vals ...cxv1alpha1.SegmentValueTally) cxv1alpha1.SegmentTally {
+func planTally(vals ...cxv1alpha1.SegmentValueTally) cxv1alpha1.SegmentTally {
 	return cxv1alpha1.SegmentTally{Name: "plan", Values: vals}
 }
 
@@ -66,9 +66,9 @@ func TestCompactionStepsNeverChangeTheCounts(t *testing.T) {
 	tallies := []cxv1alpha1.ResponseTally{
 		// Two days ago: two sealed tallies and the open one, all quiet
 		// (last written 50h and 49h ago, the window is 48h).
-		source("d2-0", 2, 0, cxv1alpha1.TallySealed, 50*time.Hour, "0:2 10:3", plan(val("pro", "10:3"), val("free", "0:2"))),
-		source("d2-1", 2, 1, cxv1alpha1.TallySealed, 50*time.Hour, "9:4", plan(val("team", "9:4"))),
-		source("d2-2", 2, 2, "", 49*time.Hour, "7:1 9:1", plan(val("pro", "9:1"), val("other", "7:1"))),
+		source("d2-0", 2, 0, cxv1alpha1.TallySealed, 50*time.Hour, "0:2 10:3", planTally(val("pro", "10:3"), val("free", "0:2"))),
+		source("d2-1", 2, 1, cxv1alpha1.TallySealed, 50*time.Hour, "9:4", planTally(val("team", "9:4"))),
+		source("d2-2", 2, 2, "", 49*time.Hour, "7:1 9:1", planTally(val("pro", "9:1"), val("other", "7:1"))),
 		// Today: written a minute ago, inside the window.
 		source("d0-0", 0, 0, cxv1alpha1.TallyOpen, time.Minute, "10:5"),
 		// Ten days ago (the previous window), quiet and sealed.
@@ -126,7 +126,7 @@ func TestCompactionStepsNeverChangeTheCounts(t *testing.T) {
 	// (plan keeps 2 values, the day has pro, free, team and other).
 	wantC := cxv1alpha1.ResponseTally{ObjectMeta: c.ObjectMeta, SurveyUID: "u", Day: c.Day, ScaleMin: 0, ScaleMax: 10,
 		State: cxv1alpha1.TallyCompacted, Sequence: 2, Responses: 11, Counts: "0:2 7:1 9:5 10:3",
-		Segments:     []cxv1alpha1.SegmentTally{plan(val("free", "0:2"), val("other", "7:1"), val("pro", "9:1 10:3"), val("team", "9:4"))},
+		Segments:     []cxv1alpha1.SegmentTally{planTally(val("free", "0:2"), val("other", "7:1"), val("pro", "9:1 10:3"), val("team", "9:4"))},
 		LastReceived: &metav1.Time{Time: now.Add(-49 * time.Hour)},
 		Supersedes:   []cxv1alpha1.SupersededTally{{Name: "d2-0", UID: "uid-d2-0"}, {Name: "d2-1", UID: "uid-d2-1"}, {Name: "d2-2", UID: "uid-d2-2"}},
 	}
