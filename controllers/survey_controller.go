@@ -57,6 +57,15 @@ type ReceiverOptions struct {
 	// Store, when set, replaces the Kubernetes-API store (benchmarks
 	// measure the receiver without storage with it).
 	Store receive.Store
+	// CompactionInterval is the time between two passes of the tally
+	// compactor (on the leader); 0 disables compaction, so that tallies
+	// keep their ids for the whole retention.
+	CompactionInterval time.Duration
+	// DeduplicationWindowOverride, when positive, replaces every Survey's
+	// spec.receiver.deduplicationWindow (at least 1h) in the receiver and
+	// the compactor: tests and benchmarks age tallies in seconds with it.
+	// It has no flag.
+	DeduplicationWindowOverride time.Duration
 }
 
 // DefaultReceiverOptions returns the defaults of the receiver flags.
@@ -69,6 +78,8 @@ func DefaultReceiverOptions() ReceiverOptions {
 		CommitTimeout:  receive.DefaultCommitTimeout,
 		ShutdownDelay:  receive.DefaultShutdownDelay,
 		StatusInterval: 5 * time.Second,
+
+		CompactionInterval: time.Minute,
 	}
 }
 
@@ -85,6 +96,8 @@ func (o *ReceiverOptions) bindFlags(fs *flag.FlagSet) {
 		"On SIGTERM, how long the receiver keeps receiving while /readyz fails, before it stops accepting: the time the Service's endpoints take to drop the replica. 0 stops at once.")
 	fs.DurationVar(&o.StatusInterval, "survey-status-interval", o.StatusInterval,
 		"Least time between two status updates of a Survey caused by new responses.")
+	fs.DurationVar(&o.CompactionInterval, "tally-compaction-interval", o.CompactionInterval,
+		"How often the leader merges the tallies quiet for longer than their Survey's deduplication window into one compacted tally per day. 0 disables compaction.")
 }
 
 // setupSurveys registers the Survey controller and the receiver.
@@ -98,12 +111,23 @@ func setupSurveys(mgr ctrl.Manager, o Options, resolver *secrets.Resolver, statu
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
+	if o.Receiver.CompactionInterval > 0 {
+		if err := mgr.Add(&TallyCompactor{Client: mgr.GetClient(), Interval: o.Receiver.CompactionInterval,
+			WindowOverride: o.Receiver.DeduplicationWindowOverride}); err != nil {
+			return err
+		}
+	}
 	if !o.Receiver.enabled() {
 		return nil
 	}
 	store := o.Receiver.Store
 	if store == nil {
-		store = &receive.APIStore{Client: mgr.GetClient(), Reader: mgr.GetAPIReader()}
+		api := &receive.APIStore{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(),
+			WindowOverride: o.Receiver.DeduplicationWindowOverride}
+		if err := mgr.Add(api); err != nil {
+			return err
+		}
+		store = api
 	}
 	srv := receive.NewServer(receive.Config{
 		Addr:          o.Receiver.BindAddress,
@@ -259,6 +283,7 @@ func surveyMetrics(sum survey.Summary, minN int64) metrics.SurveyValues {
 	v := metrics.SurveyValues{
 		Score: cur.Score, MarginOfError: cur.MarginOfError, Responses: cur.N, MinResponses: minN,
 		PromoterRatio: cur.PromoterPercent / 100, PassiveRatio: cur.PassivePercent / 100, DetractorRatio: cur.DetractorPercent / 100,
+		OpenTallies: sum.Tallies.Open, SealedTallies: sum.Tallies.Sealed, CompactedTallies: sum.Tallies.Compacted,
 	}
 	if w := sum.Weighting; w != nil {
 		v.Weighting = &metrics.SurveyWeighting{UnweightedScore: w.Unweighted.Score, EffectiveResponses: w.EffectiveN}

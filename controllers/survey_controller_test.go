@@ -162,6 +162,10 @@ func TestNPSSurveyScoresPostedResponses(t *testing.T) {
 	g.Expect(gauge("cx_survey_margin_of_error", map[string]string{"namespace": ns, "survey": "nps"})).To(BeNumerically("~", 24.619586, 0.001))
 	g.Expect(gauge("cx_survey_nps_ratio", map[string]string{"namespace": ns, "survey": "nps", "category": "promoter"})).To(Equal(0.5))
 	g.Expect(gauge("cx_receiver_responses_total", map[string]string{"namespace": ns, "survey": "nps", "result": "accepted"})).To(Equal(40.0))
+	// One open tally holds them.
+	for state, n := range map[string]float64{"open": 1, "sealed": 0, "compacted": 0} {
+		g.Expect(gauge("cx_survey_tallies", map[string]string{"namespace": ns, "survey": "nps", "state": state})).To(Equal(n), state)
+	}
 
 	// A retry of the same batch is acknowledged as duplicates and counts
 	// nothing twice.

@@ -29,6 +29,10 @@ const (
 	DefaultStabilizationWindow = 5 * time.Minute
 )
 
+// DefaultDeduplicationWindow is the default of
+// spec.receiver.deduplicationWindow.
+const DefaultDeduplicationWindow = 48 * time.Hour
+
 // IntervalOrDefault is the collector's interval.
 func (c *Collector) IntervalOrDefault() time.Duration {
 	if c.Interval == nil {
@@ -95,6 +99,15 @@ func (s *SurveySpec) RetentionOrDefault() time.Duration {
 		return DefaultSurveyRetention
 	}
 	return s.Retention.Duration
+}
+
+// DeduplicationWindowOrDefault is how long the receiver remembers the ids
+// of a survey's responses.
+func (r *SurveyReceiver) DeduplicationWindowOrDefault() time.Duration {
+	if r.DeduplicationWindow == nil {
+		return DefaultDeduplicationWindow
+	}
+	return r.DeduplicationWindow.Duration
 }
 
 // MinResponsesOrDefault is the sample size below which data is

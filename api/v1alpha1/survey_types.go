@@ -34,6 +34,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(self.satisfiedAtOrAbove) || (self.satisfiedAtOrAbove >= (has(self.scale) ? self.scale.min : 1) && self.satisfiedAtOrAbove <= (has(self.scale) ? self.scale.max : (self.type == 'CES' ? 7 : 5)))",message="spec.satisfiedAtOrAbove must lie inside the scale",fieldPath=".satisfiedAtOrAbove"
 // +kubebuilder:validation:XValidation:rule="duration(self.retention) >= duration(self.window) + duration(self.window)",message="spec.retention must be at least twice spec.window, so that the previous window can be compared",fieldPath=".retention"
 // +kubebuilder:validation:XValidation:rule="!has(self.receiver.mapping) || !has(self.receiver.mapping.segments) || self.receiver.mapping.segments.all(k, has(self.segments) && self.segments.exists(s, s.name == k))",message="spec.receiver.mapping.segments may only name segments declared in spec.segments",fieldPath=".receiver.mapping.segments"
+// +kubebuilder:validation:XValidation:rule="!has(self.receiver.deduplicationWindow) || duration(self.receiver.deduplicationWindow) <= duration(self.retention)",message="spec.receiver.deduplicationWindow must be at most spec.retention",fieldPath=".receiver.deduplicationWindow"
 // +kubebuilder:validation:XValidation:rule="self.type == oldSelf.type",message="spec.type is immutable: create a new Survey to ask a different question"
 // +kubebuilder:validation:XValidation:rule="has(self.scale) == has(oldSelf.scale) && (!has(self.scale) || self.scale == oldSelf.scale)",message="spec.scale is immutable: responses already counted were given on it"
 // +kubebuilder:validation:XValidation:rule="!has(self.weighting) || self.weighting.method == 'None' || !has(self.weighting.segments) || self.weighting.segments.all(w, has(self.segments) && self.segments.exists(s, s.name == w))",message="spec.weighting.segments must name segments declared in spec.segments",fieldPath=".weighting.segments"
@@ -341,6 +342,25 @@ type SurveyReceiver struct {
 	// CEL expressions. Required by every format but Touchstone.
 	// +optional
 	Mapping *ReceiverMapping `json:"mapping,omitempty"`
+
+	// deduplicationWindow is how long the receiver remembers response ids
+	// to recognise retries. A retry that arrives within the window, counted
+	// from the arrival of the response (not from its submittedAt), is
+	// acknowledged as a duplicate and not counted again. Once a tally has
+	// received nothing for this long, its ids are forgotten: the day's
+	// tallies are compacted into one tally of counts, and a retry that
+	// arrives later is counted as a new response. Between 1h and
+	// spec.retention. The default, 48h, covers the whole retry schedule of
+	// webhook senders (Standard Webhooks senders such as Svix retry for
+	// about 28 hours), twice the 24 hours for which Stripe keeps
+	// idempotency keys; it is unrelated to the 5-minute timestamp
+	// tolerance of signatures, which bounds replays, not retries.
+	// +optional
+	// +kubebuilder:default="48h"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1h')",message="spec.receiver.deduplicationWindow must be at least 1h"
+	DeduplicationWindow *metav1.Duration `json:"deduplicationWindow,omitempty"`
 }
 
 // HMACAlgorithm is the hash function of an HMAC signature.

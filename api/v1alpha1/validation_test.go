@@ -364,6 +364,12 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 			[]string{"spec.minResponses"}},
 		{"receiver without authentication", strings.Replace(validSurvey, "receiver: {bearerTokenSecretRef: {name: s, key: token}}", "receiver: {}", 1),
 			[]string{"spec.receiver", "bearerTokenSecretRef, hmacSecretRef or both"}},
+		{"deduplication window below 1h", strings.Replace(validSurvey, "key: token}}", "key: token}, deduplicationWindow: 30m}", 1),
+			[]string{"spec.receiver.deduplicationWindow", "at least 1h"}},
+		{"deduplication window longer than the retention", strings.Replace(validSurvey, "key: token}}", "key: token}, deduplicationWindow: 2200h}", 1),
+			[]string{"spec.receiver.deduplicationWindow", "at most spec.retention"}},
+		{"deduplication window not a duration", strings.Replace(validSurvey, "key: token}}", "key: token}, deduplicationWindow: two days}", 1),
+			[]string{"spec.receiver.deduplicationWindow"}},
 		{"duplicate segment names", strings.Replace(validSurvey, "type: CSAT", "type: CSAT\n  segments: [{name: plan}, {name: plan}]", 1),
 			[]string{"spec.segments[1]", "Duplicate value"}},
 		{"segment maxValues zero", strings.Replace(validSurvey, "type: CSAT", "type: CSAT\n  segments: [{name: plan, maxValues: 0}]", 1),
@@ -663,7 +669,8 @@ func TestDefaultsAreApplied(t *testing.T) {
 		var checks map[string][]string
 		switch obj.GetKind() {
 		case "Survey":
-			checks = map[string][]string{"720h": {"spec", "window"}, "2160h": {"spec", "retention"}, "0.95": {"spec", "confidenceLevel"}}
+			checks = map[string][]string{"720h": {"spec", "window"}, "2160h": {"spec", "retention"}, "0.95": {"spec", "confidenceLevel"},
+				"48h": {"spec", "receiver", "deduplicationWindow"}}
 			if n, _, _ := unstructured.NestedInt64(obj.Object, "spec", "minResponses"); n != 30 {
 				t.Errorf("spec.minResponses defaulted to %d, want 30", n)
 			}

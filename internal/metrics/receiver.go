@@ -39,6 +39,13 @@ var (
 		Buckets: prometheus.ExponentialBuckets(1, 2, 12),
 	})
 
+	// ReceiverRememberedIDs counts the response id hashes the receiver
+	// holds in memory to recognise retries.
+	ReceiverRememberedIDs = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "cx_receiver_remembered_ids",
+		Help: "Response id hashes the receiver holds in memory to recognise retries: those of the tallies written within their Survey's deduplication window, in the lanes used in the last hour.",
+	})
+
 	// ReceiverCommitDuration observes the latency of durable writes.
 	ReceiverCommitDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "cx_receiver_commit_duration_seconds",
@@ -49,7 +56,7 @@ var (
 
 func init() {
 	crmetrics.Registry.MustRegister(ReceiverResponses, ReceiverRequests, ReceiverRequestDuration,
-		ReceiverCommitResponses, ReceiverCommitDuration)
+		ReceiverCommitResponses, ReceiverCommitDuration, ReceiverRememberedIDs)
 }
 
 // DeleteReceiverSurvey removes the per-Survey receiver series of a deleted

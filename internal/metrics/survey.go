@@ -57,13 +57,25 @@ var (
 		Help: "Kish's effective sample size of a weighted Survey's score: the unweighted responses that would give the same precision. Only for Surveys with spec.weighting.",
 	}, surveyLabels)
 
+	surveyTallies = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "cx_survey_tallies",
+		Help: "ResponseTally objects of a Survey by state: open (taking responses), sealed (full or quiet, waiting to be compacted), compacted (one per day, counts without response ids).",
+	}, withLabels("state"))
+
+	// SurveyTallyCompactions counts the compactions of a Survey's tallies.
+	SurveyTallyCompactions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "cx_survey_tally_compactions_total",
+		Help: "Compactions of a Survey's quiet tallies into its compacted tally of the day, by result: success (merged), conflict (a concurrent write; retried at the next pass), failure (an error; retried at the next pass).",
+	}, []string{"namespace", "survey", "result"})
+
 	surveySeries published
 )
 
 func init() {
 	crmetrics.Registry.MustRegister(surveyScore, surveyResponses, surveyMarginOfError, surveyMinResponses,
 		surveyNPSRatio, surveySegmentScore, surveySegmentResponses, surveySegmentRepresentationRatio,
-		surveySegmentRepresentationPValue, surveyUnweightedScore, surveyEffectiveResponses)
+		surveySegmentRepresentationPValue, surveyUnweightedScore, surveyEffectiveResponses,
+		surveyTallies, SurveyTallyCompactions)
 }
 
 // SurveyLabels identify one Survey's series.
@@ -101,6 +113,9 @@ type SurveyValues struct {
 	Representation []SurveyRepresentation
 	// Weighting is set when Score is weighted.
 	Weighting *SurveyWeighting
+	// OpenTallies, SealedTallies and CompactedTallies count the Survey's
+	// ResponseTally objects by state.
+	OpenTallies, SealedTallies, CompactedTallies int
 }
 
 // SurveyWeighting are the numbers beside a weighted score.
@@ -136,10 +151,14 @@ func SetSurvey(l SurveyLabels, v SurveyValues) {
 			g.set(surveySegmentRepresentationPValue, r.PValue, with(r.Segment)...)
 		}
 		v.Forecast.set(g, lv)
+		g.set(surveyTallies, float64(v.OpenTallies), with("open")...)
+		g.set(surveyTallies, float64(v.SealedTallies), with("sealed")...)
+		g.set(surveyTallies, float64(v.CompactedTallies), with("compacted")...)
 	})
 }
 
 // DeleteSurvey removes every series of one Survey.
 func DeleteSurvey(namespace, name string) {
 	surveySeries.delete(namespace + "/" + name)
+	SurveyTallyCompactions.DeletePartialMatch(prometheus.Labels{"namespace": namespace, "survey": name})
 }

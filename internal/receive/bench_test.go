@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -28,6 +29,7 @@ import (
 	"github.com/touchstone-dev/touchstone/controllers"
 	"github.com/touchstone-dev/touchstone/internal/metrics"
 	"github.com/touchstone-dev/touchstone/internal/receive"
+	"github.com/touchstone-dev/touchstone/internal/testenv"
 )
 
 // discard is a Store that stores nothing: the receiver with it is the
@@ -60,6 +62,10 @@ type benchResult struct {
 	// writes is the number of durable writes, commitSeconds their summed
 	// latency.
 	writes, commitSeconds float64
+	// apiCPU and etcdCPU are the CPU time the API server and etcd used
+	// during the load, selfCPU that of this process (the operator and the
+	// clients); measured when drive is given a ControlPlaneCPU.
+	apiCPU, etcdCPU, selfCPU time.Duration
 }
 
 // startBenchManager runs a manager with the Touchstone controllers and a
@@ -94,7 +100,9 @@ func startBenchManager(b *testing.B, store receive.Store) string {
 // drive posts the requests newRequest makes (client c's i-th) from clients
 // concurrent clients for d, and measures the acknowledged ones. It first
 // waits until a request is answered 200 (the Survey is in the cache).
-func drive(b *testing.B, clients int, d time.Duration, newRequest func(c, i int) *http.Request) benchResult {
+// With cp, it also measures the control plane's and this process's CPU
+// during the load.
+func drive(b *testing.B, clients int, d time.Duration, cp *testenv.ControlPlaneCPU, newRequest func(c, i int) *http.Request) benchResult {
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}
 	do := func(req *http.Request) (int, error) {
 		resp, err := hc.Do(req)
@@ -124,6 +132,14 @@ func drive(b *testing.B, clients int, d time.Duration, newRequest func(c, i int)
 		wg        sync.WaitGroup
 	)
 	writes0, commit0 := commitStats(b)
+	var api0, etcd0, self0 time.Duration
+	if cp != nil {
+		var err error
+		if api0, etcd0, err = cp.Used(); err != nil {
+			b.Fatal(err)
+		}
+		self0, _ = testenv.SelfCPU()
+	}
 	stop := time.Now().Add(d)
 	for c := range clients {
 		wg.Add(1)
@@ -158,6 +174,14 @@ func drive(b *testing.B, clients int, d time.Duration, newRequest func(c, i int)
 	r := benchResult{rps: float64(ok.Load()) / d.Seconds(), codes: codes}
 	writes1, commit1 := commitStats(b)
 	r.writes, r.commitSeconds = writes1-writes0, commit1-commit0
+	if cp != nil {
+		api1, etcd1, err := cp.Used()
+		if err != nil {
+			b.Fatal(err)
+		}
+		self1, _ := testenv.SelfCPU()
+		r.apiCPU, r.etcdCPU, r.selfCPU = api1-api0, etcd1-etcd0, self1-self0
+	}
 	if len(latencies) > 0 {
 		r.p50 = latencies[len(latencies)/2]
 		r.p99 = latencies[len(latencies)*99/100]
@@ -184,10 +208,14 @@ func nativeRequests(url, token string) func(c, i int) *http.Request {
 func BenchmarkReceiverThroughput(b *testing.B) {
 	const clients = 64
 	d := benchDuration(b)
+	cp, err := testenv.NewControlPlaneCPU(env)
+	if err != nil {
+		b.Fatal(err)
+	}
 	run := func(store receive.Store) benchResult {
 		base := startBenchManager(b, store)
 		ns, svy, token := newSurvey(b)
-		return drive(b, clients, d, nativeRequests(base+receive.PathOf(ns, svy.Name), token))
+		return drive(b, clients, d, cp, nativeRequests(base+receive.PathOf(ns, svy.Name), token))
 	}
 	for i := 0; i < b.N; i++ {
 		durable := run(nil)
@@ -207,9 +235,22 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 		fmt.Printf("  durable / no storage: %.0f%%\n", 100*durable.rps/baseline.rps)
 		if durable.writes > 0 {
 			b.ReportMetric(durable.writes/d.Seconds(), "writes/s")
-			fmt.Printf("  durable writes: %.0f/s, %.1f responses and %.1f ms each on average\n\n",
+			fmt.Printf("  durable writes: %.0f/s, %.1f responses and %.1f ms each on average\n",
 				durable.writes/d.Seconds(), durable.rps*d.Seconds()/durable.writes, 1000*durable.commitSeconds/durable.writes)
 		}
+		if acks := durable.rps * d.Seconds(); acks > 0 {
+			perK := func(c time.Duration) float64 { return float64(c.Milliseconds()) * 1000 / acks }
+			b.ReportMetric(perK(durable.apiCPU), "apiserver_cpu_ms/1k_acks")
+			fmt.Printf("  control plane CPU per 1,000 acknowledged responses: API server %.0f ms, etcd %.0f ms (%.0f%% and %.0f%% of a core)\n",
+				perK(durable.apiCPU), perK(durable.etcdCPU),
+				100*durable.apiCPU.Seconds()/d.Seconds(), 100*durable.etcdCPU.Seconds()/d.Seconds())
+			if durable.writes > 0 {
+				fmt.Printf("  API server CPU per durable write: %.1f ms\n", float64(durable.apiCPU.Microseconds())/1000/durable.writes)
+			}
+			fmt.Printf("  operator and clients (this process) CPU per 1,000 acknowledged responses: %.0f ms durable, %.0f ms with no storage\n",
+				perK(durable.selfCPU), float64(baseline.selfCPU.Milliseconds())*1000/(baseline.rps*d.Seconds()))
+		}
+		fmt.Println()
 	}
 }
 
@@ -306,8 +347,8 @@ func BenchmarkReceiverMappedFormat(b *testing.B) {
 			if round == 1 || round == 2 {
 				first, second, firstSum, secondSum = formbricks, native, &fb, &nat
 			}
-			add(firstSum, drive(b, clients, d/4, first))
-			add(secondSum, drive(b, clients, d/4, second))
+			add(firstSum, drive(b, clients, d/4, nil, first))
+			add(secondSum, drive(b, clients, d/4, nil, second))
 		}
 		b.ReportMetric(nat.rps, "native_acks/s")
 		b.ReportMetric(fb.rps, "formbricks_acks/s")
@@ -328,4 +369,63 @@ func commitStats(b *testing.B) (writes, seconds float64) {
 		b.Fatal(err)
 	}
 	return float64(m.GetHistogram().GetSampleCount()), m.GetHistogram().GetSampleSum()
+}
+
+// BenchmarkTallyWriteCost measures what one durable write costs the
+// control plane as a function of the tally's size: for tallies holding
+// 0 to 2,000 response ids, it updates one tally 200 times in a row (each
+// update adds 32 responses and drops 32 ids, so that the size stays) and
+// reports the API server's and etcd's CPU time and the latency per update.
+// The receiver's seal size (SealAt) trades these costs against the number
+// of objects.
+func BenchmarkTallyWriteCost(b *testing.B) {
+	cp, err := testenv.NewControlPlaneCPU(env)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ns, svy, _ := newSegmentedSurvey(b)
+	ctx := context.Background()
+	const updates = 200
+	fmt.Printf("\ncost of one tally update by its size (%d updates each, NPS, 20 segment values):\n", updates)
+	fmt.Printf("  %8s %10s %14s %14s %12s\n", "ids", "bytes", "API server CPU", "etcd CPU", "latency")
+	for range b.N {
+		for _, size := range []int{0, 100, 250, 500, 1000, 2000} {
+			t := &cxv1alpha1.ResponseTally{
+				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("cost-%d", size), Labels: map[string]string{
+					cxv1alpha1.LabelSurveyUID: "cost", cxv1alpha1.LabelDay: "2026-11-23", cxv1alpha1.LabelLane: "0"}},
+				Survey: svy.Name, SurveyUID: "cost", Day: "2026-11-23", ScaleMin: 0, ScaleMax: 10,
+				ResponseIDs: make([]byte, 8*size), State: cxv1alpha1.TallyOpen,
+			}
+			seg := cxv1alpha1.SegmentTally{Name: "plan"}
+			for v := range 20 {
+				seg.Values = append(seg.Values, cxv1alpha1.SegmentValueTally{Value: fmt.Sprintf("p%d", v), Counts: "0:1 9:3 10:12"})
+			}
+			t.Segments = []cxv1alpha1.SegmentTally{seg}
+			t.Counts, t.Responses = "0:20 9:60 10:240", 320
+			if err := k8s.Create(ctx, t); err != nil {
+				b.Fatal(err)
+			}
+			api0, etcd0, _ := cp.Used()
+			start := time.Now()
+			for i := range updates {
+				t.Responses += 32
+				t.Counts = fmt.Sprintf("0:%d 9:60 10:240", t.Responses-300)
+				if size > 0 {
+					t.ResponseIDs = append(t.ResponseIDs[32*8:], make([]byte, 32*8)...)
+					t.ResponseIDs[0] = byte(i)
+				}
+				t.LastReceived = new(metav1.Now())
+				if err := k8s.Update(ctx, t); err != nil {
+					b.Fatal(err)
+				}
+			}
+			elapsed := time.Since(start)
+			api1, etcd1, _ := cp.Used()
+			data, _ := json.Marshal(t)
+			per := func(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000/updates) }
+			fmt.Printf("  %8d %10d %14s %14s %12s\n", size, len(data), per(api1-api0), per(etcd1-etcd0), per(elapsed))
+			b.ReportMetric(float64((api1-api0).Microseconds())/1000/updates, fmt.Sprintf("apiserver_ms/update@%d", size))
+		}
+	}
+	fmt.Println()
 }

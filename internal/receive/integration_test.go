@@ -118,6 +118,10 @@ func TestMain(m *testing.M) {
 type operator struct {
 	cancel context.CancelFunc
 	done   chan struct{}
+	// client is the manager's client (reads from its cache).
+	client client.Client
+	// synced waits until the manager's cache has synced.
+	synced func(context.Context) bool
 }
 
 // startOperator starts a manager. With leaderElection, as in a
@@ -126,6 +130,12 @@ type operator struct {
 // is down) stops, as a pod would, so the outage test runs one replica
 // without it.
 func startOperator(t *testing.T, addr string, leaderElection bool) *operator {
+	t.Helper()
+	return startOperatorWith(t, addr, leaderElection, nil)
+}
+
+// startOperatorWith is startOperator with options changed by configure.
+func startOperatorWith(t *testing.T, addr string, leaderElection bool, configure func(*controllers.Options)) *operator {
 	t.Helper()
 	var ln net.Listener
 	var err error
@@ -138,6 +148,9 @@ func startOperator(t *testing.T, addr string, leaderElection bool) *operator {
 	// These tests restart the operator abruptly; failover_test.go tests
 	// the graceful stop.
 	o.Receiver.ShutdownDelay = 0
+	if configure != nil {
+		configure(&o)
+	}
 	mgr, err := ctrl.NewManager(cfg, controllers.ManagerOptions(ctrl.Options{
 		Scheme:                        scheme,
 		Metrics:                       metricsserver.Options{BindAddress: "0"},
@@ -160,7 +173,7 @@ func startOperator(t *testing.T, addr string, leaderElection bool) *operator {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	op := &operator{cancel: cancel, done: make(chan struct{})}
+	op := &operator{cancel: cancel, done: make(chan struct{}), client: mgr.GetClient(), synced: mgr.GetCache().WaitForCacheSync}
 	go func() {
 		defer close(op.done)
 		if err := mgr.Start(ctx); err != nil {

@@ -418,7 +418,8 @@ func targetOf(svy *cxv1alpha1.Survey, cfg Config) (Target, Rules) {
 		segs[svy.Spec.Segments[i].Name] = svy.Spec.Segments[i].MaxValuesOrDefault()
 	}
 	sc := stats.Scale{Min: int(scale.Min), Max: int(scale.Max)}
-	t := Target{Namespace: svy.Namespace, Name: svy.Name, UID: svy.UID, Scale: sc, Segments: segs}
+	t := Target{Namespace: svy.Namespace, Name: svy.Name, UID: svy.UID, Scale: sc, Segments: segs,
+		DeduplicationWindow: svy.Spec.Receiver.DeduplicationWindowOrDefault()}
 	return t, Rules{
 		Scale: sc, Segments: segs, Retention: svy.Spec.RetentionOrDefault(),
 		MaxSkew: cfg.MaxSkew, MaxBatch: cfg.MaxBatch, IDKey: []byte(svy.UID),

@@ -47,6 +47,9 @@ type Summary struct {
 	// says why there is none (forecast.go).
 	Forecast   stats.Forecast
 	NoForecast string
+	// Tallies counts the Survey's tallies by state, superseded ones
+	// (merged, waiting to be deleted) included.
+	Tallies TallyStates
 }
 
 // Weighting is the basis of a weighted score.
@@ -83,7 +86,8 @@ func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.Res
 
 // SummarizeWith scores the tallies of a Survey (with the given UID) at
 // now, with the segments' resolved expected shares. Tallies of other
-// Surveys (an earlier one of the same name) are skipped.
+// Surveys (an earlier one of the same name) are skipped, and so are the
+// tallies a compacted tally supersedes: it counts them.
 func SummarizeWith(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.ResponseTally, now time.Time, expected Expected) (Summary, error) {
 	sc := spec.ScaleOrDefault()
 	s := Summary{Window: stats.CurrentWindow(now, spec.WindowDays())}
@@ -91,11 +95,13 @@ func SummarizeWith(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1
 	sums := newWindowSums(stats.Scale{Min: int(sc.Min), Max: int(sc.Max)})
 	sums.window = s.Window
 	cutoff := stats.RetentionCutoff(now, spec.RetentionOrDefault())
+	superseded := SupersededBy(uid, tallies)
 	for i := range tallies {
 		t := &tallies[i]
 		if t.SurveyUID != uid {
 			continue
 		}
+		s.Tallies.add(t)
 		day, err := stats.ParseDay(t.Day)
 		if err != nil {
 			return s, fmt.Errorf("tally %s: day: %w", t.Name, err)
@@ -103,6 +109,7 @@ func SummarizeWith(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1
 		switch {
 		case day < cutoff:
 			s.Expired = append(s.Expired, t.Name)
+		case superseded.Has(t):
 		case t.ScaleMin != sc.Min || t.ScaleMax != sc.Max:
 			s.Ignored++
 		case s.Window.Contains(day):
