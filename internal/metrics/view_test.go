@@ -84,8 +84,7 @@ var help = map[string]string{
 	"cx_journey_coverage_ratio":        "Share of a Journey's declared stages that have at least one measured Touchpoint, 0..1.",
 	"cx_journey_spread":                "Spread of a Journey's stage satisfaction, best stage minus worst, 0..100. Absent with fewer than two scored stages.",
 
-
-	"cx_survey_tallies":           "ResponseTally objects of a Survey by state: open (taking responses), sealed (full or quiet, waiting to be compacted), compacted (one per day, counts without response ids).",
+	"cx_survey_tallies": "ResponseTally objects of a Survey by state: open (taking responses), sealed (full or quiet, waiting to be compacted), compacted (one per day, counts without response ids).",
 
 	"cx_survey_tally_compactions_total": "Compactions of a Survey's quiet tallies into its compacted tally of the day, by result: success (merged), conflict (a concurrent write; retried at the next pass), failure (an error; retried at the next pass).",
 	"cx_receiver_remembered_ids":        "Response id hashes the receiver holds in memory to recognise retries: those of the tallies written within their Survey's deduplication window, in the lanes used in the last hour.",
