@@ -1,0 +1,115 @@
+package metrics
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// exposedSeries counts the series c exposes, as Prometheus stores them: a
+// gauge or counter is one, a histogram its buckets (+Inf included), _sum
+// and _count.
+func exposedSeries(t *testing.T, c prometheus.Collector) int {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(c)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			h := m.GetHistogram()
+			if h == nil {
+				n++
+				continue
+			}
+			n += len(h.GetBucket()) + 2
+			if k := len(h.GetBucket()); k == 0 || !math.IsInf(h.GetBucket()[k-1].GetUpperBound(), 1) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// TestSeriesPerObject counts what each kind costs Prometheus, per object,
+// from a scrape of the series it publishes (the README's table):
+//   - a collector: 2 run counters (success, failure), its last duration,
+//     its last success time and its metric's value: 5, at most 6 (a
+//     derived metric adds one value);
+//   - a namespace with collectors: one duration histogram of 11 buckets,
+//     +Inf, _sum and _count: 14, whatever the number of collectors;
+//   - a Survey: score, responses, min responses, margin of error (4),
+//     3 NPS ratios for an NPS Survey, 2 per segment value, and one
+//     receiver counter per result it saw (at most 4);
+//   - a Scorecard: score, 3 results, and 2 per objective (value, met).
+func TestSeriesPerObject(t *testing.T) {
+	t.Parallel()
+	const ns = "metrics-test-series-per-object"
+	t.Cleanup(func() {
+		DeleteTouchpoint(ns, "one")
+		DeleteTouchpoint(ns, "three")
+		DeleteSurvey(ns, "nps")
+		DeleteReceiverSurvey(ns, "nps")
+		DeleteScorecard(ns, "card")
+	})
+	start := time.Unix(1700000000, 0)
+	tpSeries := func() int {
+		return exposedSeries(t, inNamespaces([]string{ns}, touchpointValue, collectorRuns, collectorDuration, collectorLastDuration, collectorLastSuccess))
+	}
+
+	// One Touchpoint with one collector: 5 series and the namespace's 14.
+	InitCollector(ns, "one", "latency")
+	ObserveCollectorRun(ns, "one", "latency", true, start, 30*time.Millisecond)
+	SetTouchpointValues(ns, "one", "Support", []TouchpointValue{{Metric: "latency_seconds", Unit: "seconds", Value: 0.3}})
+	if n := tpSeries(); n != 5+14 {
+		t.Errorf("one collector: %d series, want 5 + 14 for the namespace's histogram", n)
+	}
+	// Three more collectors on another Touchpoint: 5 more each, but 4 for
+	// b, which has only failed (no last success yet); the histogram is
+	// shared.
+	for _, c := range []string{"a", "b", "c"} {
+		InitCollector(ns, "three", c)
+		ObserveCollectorRun(ns, "three", c, c != "b", start, time.Second)
+	}
+	SetTouchpointValues(ns, "three", "Support", []TouchpointValue{
+		{Metric: "a", Unit: "count", Value: 1}, {Metric: "b", Unit: "count", Value: 2}, {Metric: "c", Unit: "count", Value: 3}})
+	n := tpSeries()
+	if n != 3*5+4+14 {
+		t.Errorf("four collectors: %d series, want 3 x 5 + 4 + 14", n)
+	}
+	perCollector := float64(n-14) / 4
+	if perCollector > 6 {
+		t.Errorf("%.1f series per collector, want at most 6", perCollector)
+	}
+
+	// An NPS Survey with one segment of 2 values, whose receiver saw all
+	// four results: 4 + 3 + 2 x 2 + 4 = 15.
+	SetSurvey(SurveyLabels{Namespace: ns, Survey: "nps", Touchpoint: "one", Type: "NPS"}, SurveyValues{
+		Score: 20, MarginOfError: 12.5, Responses: 40, MinResponses: 30,
+		PromoterRatio: 0.5, PassiveRatio: 0.2, DetractorRatio: 0.3,
+		Segments: []SurveySegment{{Segment: "plan", Value: "free", Responses: 25, Score: 10}, {Segment: "plan", Value: "pro", Responses: 15, Score: 36.7}},
+	})
+	for _, r := range []string{"accepted", "duplicate", "rejected", "failed"} {
+		ReceiverResponses.WithLabelValues(ns, "nps", r).Inc()
+	}
+	survey := exposedSeries(t, inNamespaces([]string{ns}, surveyScore, surveyResponses, surveyMarginOfError, surveyMinResponses,
+		surveyNPSRatio, surveySegmentScore, surveySegmentResponses, ReceiverResponses))
+	if survey != 15 {
+		t.Errorf("NPS Survey: %d series, want 15", survey)
+	}
+
+	// A Scorecard of 3 objectives: 1 + 3 + 3 x 2 = 10.
+	SetScorecard(ns, "card", ScorecardValues{Score: 50, Result: "Fail", Objectives: []ScorecardObjective{
+		{Name: "a", Value: 1, Met: true}, {Name: "b", Value: 2}, {Name: "c", Value: 3}}})
+	card := exposedSeries(t, inNamespaces([]string{ns}, scorecardScore, scorecardResult, scorecardObjectiveValue, scorecardObjectiveMet))
+	if card != 10 {
+		t.Errorf("Scorecard of 3 objectives: %d series, want 10", card)
+	}
+	t.Logf("series: %.2f per collector (+14 per namespace), %d per NPS Survey (1 segment, 2 values), %d per Scorecard (3 objectives)",
+		perCollector, survey, card)
+}
