@@ -119,6 +119,7 @@ func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if err := r.Get(ctx, req.NamespacedName, &sc); err != nil {
 		if apierrors.IsNotFound(err) {
 			metrics.DeleteScorecard(req.Namespace, req.Name)
+			r.status.forget(&cxv1alpha1.Scorecard{}, req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -179,7 +180,9 @@ func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 	metrics.SetScorecard(sc.Namespace, sc.Name, published)
 
-	written, err := r.status.write(ctx, orig, &sc)
+	// No cadence of its own (interval 0): a card follows its sources,
+	// which have one; its writes share the budget, verdicts first.
+	written, err := r.status.write(ctx, orig, &sc, scorecard.StatusChange(&orig.Status, st), 0)
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("writing the status of scorecard %s/%s: %w", sc.Namespace, sc.Name, err)
 	}
@@ -189,7 +192,7 @@ func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if written.Written && orig.Status.Result != sc.Status.Result {
 		r.recordResultChange(&sc, orig.Status.Result)
 	}
-	return ctrl.Result{RequeueAfter: requeue}, alertErr
+	return ctrl.Result{RequeueAfter: earliest(requeue, written.RetryAfter)}, alertErr
 }
 
 // recordResultChange records a ResultChanged Event: of type Normal when
@@ -316,7 +319,7 @@ func (r *ScorecardReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		r.rules = &ruleWriter{client: mgr.GetClient(), mapper: mgr.GetRESTMapper(), recheck: DefaultScorecardOptions().AlertingRecheckInterval}
 	}
 	if r.status == nil {
-		r.status = &statusWriter{client: mgr.GetClient()}
+		r.status = newStatusWriter(mgr.GetClient(), DefaultStatusWritesPerSecond)
 	}
 	idx := mgr.GetFieldIndexer()
 	indexes := map[string]func(o cxv1alpha1.Objective) string{

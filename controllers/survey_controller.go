@@ -14,6 +14,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -44,10 +45,15 @@ type ReceiverOptions struct {
 	QueueLength int
 	// CommitTimeout bounds one durable write (503 beyond).
 	CommitTimeout time.Duration
-	// StatusInterval is the least time between two status updates of a
-	// Survey caused by new responses: under load, a Survey's status and
-	// gauges follow its tallies with at most this delay.
+	// StatusInterval is the least time between two status writes of a
+	// Survey that only refresh values (new responses): under load, its
+	// status follows its tallies with at most this delay, its gauges
+	// within a second; a condition change (DataSufficient, Ready) is
+	// written at once.
 	StatusInterval time.Duration
+	// ConcurrentReconciles is how many Surveys have their status computed
+	// at once.
+	ConcurrentReconciles int
 	// Store, when set, replaces the Kubernetes-API store (benchmarks
 	// measure the receiver without storage with it).
 	Store receive.Store
@@ -56,14 +62,28 @@ type ReceiverOptions struct {
 // DefaultReceiverOptions returns the defaults of the receiver flags.
 func DefaultReceiverOptions() ReceiverOptions {
 	return ReceiverOptions{
-		BindAddress:    ":8082",
-		MaxBodyBytes:   receive.DefaultMaxBodyBytes,
-		MaxBatch:       receive.DefaultMaxBatch,
-		QueueLength:    receive.DefaultQueueLength,
-		CommitTimeout:  receive.DefaultCommitTimeout,
-		StatusInterval: 5 * time.Second,
+		BindAddress:          ":8082",
+		MaxBodyBytes:         receive.DefaultMaxBodyBytes,
+		MaxBatch:             receive.DefaultMaxBatch,
+		QueueLength:          receive.DefaultQueueLength,
+		CommitTimeout:        receive.DefaultCommitTimeout,
+		StatusInterval:       DefaultSurveyStatusInterval,
+		ConcurrentReconciles: 4,
 	}
 }
+
+// DefaultSurveyStatusInterval is the default least time between two value
+// refreshes of a Survey's status. Responses arrive one by one, so under
+// steady traffic every tally write changes the score: 30s keeps status
+// (read by people, GitOps tools and Scorecards) fresh to the half-minute
+// for one write per Survey per 30s, while the cx_survey_* gauges follow
+// within a second. Condition changes are written at once.
+const DefaultSurveyStatusInterval = 30 * time.Second
+
+// surveyTallyDelay gathers the tally writes of a Survey (under load the
+// receiver writes several a second) into one reconcile, which sets its
+// gauges: they follow the tallies within this delay.
+const surveyTallyDelay = time.Second
 
 func (o *ReceiverOptions) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.BindAddress, "receiver-bind-address", o.BindAddress,
@@ -75,7 +95,9 @@ func (o *ReceiverOptions) bindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.CommitTimeout, "receiver-commit-timeout", o.CommitTimeout,
 		"Longest durable write before the receiver answers 503.")
 	fs.DurationVar(&o.StatusInterval, "survey-status-interval", o.StatusInterval,
-		"Least time between two status updates of a Survey caused by new responses.")
+		"Least time between two status writes of a Survey that only refresh values (new responses); the cx_survey_* gauges follow within a second, condition and spec changes are written at once.")
+	fs.IntVar(&o.ConcurrentReconciles, "survey-concurrent-reconciles", o.ConcurrentReconciles,
+		"Surveys whose status is computed at once.")
 }
 
 // setupSurveys registers the Survey controller and the receiver.
@@ -86,6 +108,7 @@ func setupSurveys(mgr ctrl.Manager, o Options, resolver *secrets.Resolver, statu
 		status:                status,
 		SecretRecheckInterval: o.SecretRecheckInterval,
 		StatusInterval:        o.Receiver.StatusInterval,
+		ConcurrentReconciles:  o.Receiver.ConcurrentReconciles,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
@@ -128,9 +151,11 @@ type SurveyReconciler struct {
 	status *statusWriter
 	// SecretRecheckInterval is how often a missing Secret is looked for.
 	SecretRecheckInterval time.Duration
-	// StatusInterval is the least time between status updates caused by
-	// new responses.
+	// StatusInterval is the least time between two status writes that
+	// only refresh values.
 	StatusInterval time.Duration
+	// ConcurrentReconciles bounds the reconciles in flight.
+	ConcurrentReconciles int
 }
 
 // +kubebuilder:rbac:groups=cx.touchstone.dev,resources=surveys,verbs=get;list;watch
@@ -143,7 +168,10 @@ type SurveyReconciler struct {
 //  1. resolve the Touchpoint and the receiver Secrets;
 //  2. sum the Survey's tallies of the window and the previous window;
 //  3. set conditions and gauges, delete tallies past retention;
-//  4. patch status if it changed, and come back when the window slides.
+//  4. classify the change (survey.StatusChange): a spec or condition
+//     change is written at once, a refresh at most once per
+//     StatusInterval (coming back when it is due); come back when the
+//     window slides.
 func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	log := logf.FromContext(ctx)
 	var svy cxv1alpha1.Survey
@@ -151,6 +179,7 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		if apierrors.IsNotFound(err) {
 			metrics.DeleteSurvey(req.Namespace, req.Name)
 			metrics.DeleteReceiverSurvey(req.Namespace, req.Name)
+			r.status.forget(&cxv1alpha1.Survey{}, req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -178,14 +207,14 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		// A tally that cannot be read is a bug or tampering: say so and
 		// wait for a change rather than retrying in a loop.
 		setConditions(&st.Conditions, svy.Generation, survey.TalliesUnreadable(err))
-		res, err := r.status.write(ctx, orig, &svy)
+		res, err := r.status.write(ctx, orig, &svy, survey.StatusChange(&orig.Status, st), r.StatusInterval)
 		if err != nil {
 			return ctrl.Result{}, fmt.Errorf("writing the status of survey %s: %w", req.NamespacedName, err)
 		}
 		if res.RequeueNow {
 			return ctrl.Result{RequeueAfter: requeueNow}, nil
 		}
-		return ctrl.Result{}, nil
+		return ctrl.Result{RequeueAfter: res.RetryAfter}, nil
 	}
 	sum.ApplyTo(&svy.Spec, st)
 	minN := svy.Spec.MinResponsesOrDefault()
@@ -203,7 +232,7 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		log.V(1).Info("deleted tally past retention", "tally", name)
 	}
 
-	written, err := r.status.write(ctx, orig, &svy)
+	written, err := r.status.write(ctx, orig, &svy, survey.StatusChange(&orig.Status, st), r.StatusInterval)
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("writing the status of survey %s: %w", req.NamespacedName, err)
 	}
@@ -215,6 +244,7 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	if refs != nil && refs.Reason != cxv1alpha1.ReasonTouchpointNotFound && r.SecretRecheckInterval < result.RequeueAfter {
 		result.RequeueAfter = r.SecretRecheckInterval
 	}
+	result.RequeueAfter = earliest(result.RequeueAfter, written.RetryAfter)
 	return result, nil
 }
 
@@ -273,7 +303,7 @@ func (r *SurveyReconciler) checkReferences(ctx context.Context, svy *cxv1alpha1.
 // the Touchpoints they reference.
 func (r *SurveyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.status == nil {
-		r.status = &statusWriter{client: mgr.GetClient()}
+		r.status = newStatusWriter(mgr.GetClient(), DefaultStatusWritesPerSecond)
 	}
 	idx := mgr.GetFieldIndexer()
 	if err := idx.IndexField(context.Background(), &cxv1alpha1.Survey{}, surveyTouchpointIndex,
@@ -285,21 +315,23 @@ func (r *SurveyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		return err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		// The Survey's own status writes must not wake it again: new
-		// responses would then bypass StatusInterval (each write would
-		// find newer tallies and write again).
+		// The Survey's own status writes must not wake it again (a
+		// write would find newer tallies and compute again).
 		For(&cxv1alpha1.Survey{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{},
 			predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{}, r.status.stalePredicate()))).
 		Watches(&cxv1alpha1.ResponseTally{}, r.tallyChanged()).
 		Watches(&cxv1alpha1.Touchpoint{}, handler.EnqueueRequestsFromMapFunc(r.surveysOfTouchpoint),
 			builder.WithPredicates(createOrDelete())).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.ConcurrentReconciles)}).
 		Named("survey").
 		Complete(quietShutdown{r})
 }
 
 // tallyChanged wakes a Survey when one of its tallies changes, at most once
-// per StatusInterval: under load the receiver writes many times a second,
-// and the status need not follow each write.
+// per surveyTallyDelay (or StatusInterval, when shorter): under load the
+// receiver writes many times a second, and a burst of writes is summed
+// once. The reconcile sets the gauges and leaves the status to its
+// cadence.
 func (r *SurveyReconciler) tallyChanged() handler.EventHandler {
 	enqueue := func(o client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 		t, ok := o.(*cxv1alpha1.ResponseTally)
@@ -308,7 +340,8 @@ func (r *SurveyReconciler) tallyChanged() handler.EventHandler {
 		}
 		// AddAfter keeps the earliest time of an item already waiting, so
 		// a burst of writes collapses into one reconcile.
-		q.AddAfter(reconcile.Request{NamespacedName: types.NamespacedName{Namespace: t.Namespace, Name: t.Survey}}, r.StatusInterval)
+		q.AddAfter(reconcile.Request{NamespacedName: types.NamespacedName{Namespace: t.Namespace, Name: t.Survey}},
+			min(surveyTallyDelay, max(r.StatusInterval, 0)))
 	}
 	return handler.Funcs{
 		CreateFunc: func(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {

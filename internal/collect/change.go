@@ -1,6 +1,8 @@
 package collect
 
 import (
+	"time"
+
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/internal/cadence"
 )
@@ -81,4 +83,37 @@ func metricsTransitioned(prev, next []cxv1alpha1.MetricStatus) bool {
 		}
 	}
 	return false
+}
+
+// firstRoundSlack is the time a finished round takes to reach the
+// Touchpoint's status (notify, reconcile).
+const firstRoundSlack = time.Second
+
+// FirstRoundDeadline is how long a spec change waits for the collectors
+// it started (new ones, and those whose spec changed, all due at once)
+// before it is written: until the last of them has run (the scheduler
+// then wakes the controller), at most its planned start plus its timeout
+// plus a second; zero when every collector has run.
+//
+// So a new Touchpoint's first status carries its first values (one write
+// instead of "pending" then values, a second apart), and a changed
+// collector's status never shows the value of its old spec under the new
+// observedGeneration. A restart starts no collector anew: the restarted
+// collectors keep what status says, and this never holds a write for
+// them unless the spec changed meanwhile.
+func FirstRoundDeadline(spec *cxv1alpha1.TouchpointSpec, states []CollectorState) time.Time {
+	timeouts := make(map[string]time.Duration, len(spec.Collectors))
+	for i := range spec.Collectors {
+		timeouts[spec.Collectors[i].Name] = spec.Collectors[i].TimeoutOrDefault()
+	}
+	var deadline time.Time
+	for _, st := range states {
+		if st.Ran {
+			continue
+		}
+		if d := st.NextRun.Add(timeouts[st.Name] + firstRoundSlack); d.After(deadline) {
+			deadline = d
+		}
+	}
+	return deadline
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/internal/cadence"
@@ -99,6 +100,31 @@ func TestStatusChangeRules(t *testing.T) {
 		next := prev.DeepCopy()
 		tc.change(next)
 		if got := StatusChange(prev, next); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// A spec change waits for the collectors it started: until the last one's
+// planned start plus its timeout plus a second; not for collectors that
+// have run.
+func TestFirstRoundDeadline(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	spec := statusSpec()
+	spec.Collectors[1].Timeout = &metav1.Duration{Duration: 3 * time.Second}
+	for _, tc := range []struct {
+		name   string
+		states []CollectorState
+		want   time.Time
+	}{
+		{"new: both due at once", []CollectorState{{Name: "churned", NextRun: t0}, {Name: "customers", NextRun: t0.Add(500 * time.Millisecond)}},
+			// churned: t0 + 10s (default timeout) + 1s; customers: t0 + 0.5s + 3s + 1s.
+			t0.Add(11 * time.Second)},
+		{"customers changed", []CollectorState{ok1("churned", 5, t0), {Name: "customers", NextRun: t0}}, t0.Add(4 * time.Second)},
+		{"all ran", []CollectorState{ok1("churned", 5, t0), ok1("customers", 200, t0)}, time.Time{}},
+	} {
+		if got := FirstRoundDeadline(spec, tc.states); !got.Equal(tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
