@@ -3,14 +3,16 @@ package controllers_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -80,9 +82,6 @@ func startBenchPlane(b *testing.B) *benchPlane {
 	return p
 }
 
-// unversionedCodecs is enough for a raw GET.
-var unversionedCodecs = clientgoscheme.Codecs.WithoutConversion()
-
 // benchOptions are the operator's defaults, with the receiver off.
 func benchOptions() controllers.Options {
 	o := controllers.DefaultOptions()
@@ -128,10 +127,17 @@ func (p *benchPlane) startOperator(b *testing.B, opts controllers.Options, names
 		cancel()
 		b.Fatal("the benchmark manager's cache did not sync")
 	}
-	return func() {
-		cancel()
-		<-done
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			<-done
+		})
 	}
+	// Stopped before the plane (cleanups run last first), even when the
+	// benchmark fails.
+	b.Cleanup(stop)
+	return stop
 }
 
 // profileAPIServer writes a CPU profile of the plane's kube-apiserver
@@ -143,18 +149,29 @@ func (p *benchPlane) profileAPIServer(b *testing.B, path string, d time.Duration
 		close(done)
 		return done
 	}
-	rc, err := rest.RESTClientFor(&rest.Config{Host: p.cfg.Host, TLSClientConfig: p.cfg.TLSClientConfig,
-		BearerToken: p.cfg.BearerToken, APIPath: "/", ContentConfig: rest.ContentConfig{NegotiatedSerializer: unversionedCodecs}})
+	hc, err := rest.HTTPClientFor(p.cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
+	hc.Timeout = d + 30*time.Second
+	url := fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", strings.TrimSuffix(p.cfg.Host, "/"), int(d.Seconds()))
 	go func() {
 		defer close(done)
-		data, err := rc.Get().AbsPath("/debug/pprof/profile").Param("seconds", strconv.Itoa(int(d.Seconds()))).
-			Timeout(d + 30*time.Second).DoRaw(context.Background())
-		if err == nil {
-			err = os.WriteFile(path, data, 0o600)
-		}
+		err := func() error {
+			resp, err := hc.Get(url)
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			data, err := io.ReadAll(resp.Body)
+			if err != nil {
+				return err
+			}
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("%s: %s", resp.Status, data)
+			}
+			return os.WriteFile(path, data, 0o600)
+		}()
 		if err != nil {
 			b.Log("profiling kube-apiserver:", err)
 		}
