@@ -48,3 +48,9 @@ func ObserveStatusWrite(kind, cause string) {
 func ObserveStatusWriteDeferred(kind string) {
 	statusWritesDeferred.WithLabelValues(kind).Inc()
 }
+
+// StatusWritesDeferred is the cx_status_writes_deferred_total counter of
+// a kind (tests read it).
+func StatusWritesDeferred(kind string) prometheus.Counter {
+	return statusWritesDeferred.WithLabelValues(kind)
+}
