@@ -8,10 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -177,6 +181,63 @@ func (p *benchPlane) profileAPIServer(b *testing.B, path string, d time.Duration
 		}
 	}()
 	return done
+}
+
+// apiRequests counts the requests the plane's kube-apiserver served so
+// far, by "VERB resource code" (apiserver_request_total of its /metrics),
+// for the resources of group cx.touchstone.dev and events.
+func (p *benchPlane) apiRequests(b *testing.B) map[string]float64 {
+	hc, err := rest.HTTPClientFor(p.cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp, err := hc.Get(strings.TrimSuffix(p.cfg.Host, "/") + "/metrics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, m := range families["apiserver_request_total"].GetMetric() {
+		l := map[string]string{}
+		for _, lp := range m.GetLabel() {
+			l[lp.GetName()] = lp.GetValue()
+		}
+		if l["group"] != "cx.touchstone.dev" && l["resource"] != "events" {
+			continue
+		}
+		res := l["resource"]
+		if l["subresource"] != "" {
+			res += "/" + l["subresource"]
+		}
+		out[l["verb"]+" "+res+" "+l["code"]] += m.GetCounter().GetValue()
+	}
+	return out
+}
+
+// requestDelta renders the requests counted between two apiRequests, the
+// most frequent first.
+func requestDelta(before, after map[string]float64) string {
+	type kv struct {
+		k string
+		v float64
+	}
+	var list []kv
+	for k, v := range after {
+		if d := v - before[k]; d > 0 {
+			list = append(list, kv{k, d})
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].v > list[j].v })
+	parts := make([]string, 0, len(list))
+	for _, e := range list {
+		parts = append(parts, fmt.Sprintf("%s: %.0f", e.k, e.v))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // childProcesses maps the pid of each child process of this one to its

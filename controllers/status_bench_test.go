@@ -463,7 +463,7 @@ func BenchmarkColdStart(b *testing.B) {
 				}
 			}()
 		}
-		api0 := processCPU(plane.apiserverPID)
+		api0, self0, requests0 := processCPU(plane.apiserverPID), processCPU(0), plane.apiRequests(b)
 		profiled := plane.profileAPIServer(b, os.Getenv("TOUCHSTONE_BENCH_APISERVER_PROFILE"), 20*time.Second)
 		tracker.start = time.Now()
 		if err := createAll(ctx, plane.client, coldStartObjects("cold", src.URL, perKind)); err != nil {
@@ -476,7 +476,8 @@ func BenchmarkColdStart(b *testing.B) {
 			b.Fatalf("not all objects reconciled after 10 minutes: %s", tracker.progress())
 		}
 		run := time.Since(tracker.start)
-		api := processCPU(plane.apiserverPID) - api0
+		api, self := processCPU(plane.apiserverPID)-api0, processCPU(0)-self0
+		requests := requestDelta(requests0, plane.apiRequests(b))
 		stop()
 		<-profiled
 
@@ -489,9 +490,9 @@ func BenchmarkColdStart(b *testing.B) {
 		b.ReportMetric(tracker.at["Survey"].Seconds(), "surveys-s")
 		b.ReportMetric(tracker.at["Scorecard"].Seconds(), "scorecards-s")
 		b.Logf("%d objects (%d of each kind): floor (create and read back, no operator) %v; with the operator, created in %v and every object had a first status at %v and was in its final state at %v = %.2fx the floor "+
-			"(Touchpoints at %v, Surveys at %v, Scorecards at %v); status writes: %d Touchpoint, %d Survey, %d Scorecard; kube-apiserver %.1fs CPU (floor: %.1fs)",
+			"(Touchpoints at %v, Surveys at %v, Scorecards at %v); status writes: %d Touchpoint, %d Survey, %d Scorecard; kube-apiserver %.1fs CPU (floor: %.1fs), this process %.1fs; API requests: %s",
 			3*perKind, perKind, floor.Round(time.Millisecond), created.Round(time.Millisecond), tracker.allReconciled.Round(time.Millisecond), run.Round(time.Millisecond), ratio,
 			tracker.at["Touchpoint"].Round(time.Millisecond), tracker.at["Survey"].Round(time.Millisecond), tracker.at["Scorecard"].Round(time.Millisecond),
-			tracker.writes["Touchpoint"], tracker.writes["Survey"], tracker.writes["Scorecard"], api.Seconds(), floorAPI.Seconds())
+			tracker.writes["Touchpoint"], tracker.writes["Survey"], tracker.writes["Scorecard"], api.Seconds(), floorAPI.Seconds(), self.Seconds(), requests)
 	}
 }
