@@ -40,16 +40,20 @@ type ScorecardOptions struct {
 	// installed. The CRD is also watched, so this is only a safety net for
 	// a CRD that became discoverable after its last watch event.
 	AlertingRecheckInterval time.Duration
+	// ConcurrentReconciles is how many Scorecards are evaluated at once.
+	ConcurrentReconciles int
 }
 
 // DefaultScorecardOptions returns the defaults of the scorecard flags.
 func DefaultScorecardOptions() ScorecardOptions {
-	return ScorecardOptions{AlertingRecheckInterval: 5 * time.Minute}
+	return ScorecardOptions{AlertingRecheckInterval: 5 * time.Minute, ConcurrentReconciles: 4}
 }
 
 func (o *ScorecardOptions) bindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.AlertingRecheckInterval, "scorecard-alerting-recheck-interval", o.AlertingRecheckInterval,
 		"How often a Scorecard with spec.alerting looks again for the PrometheusRule CRD while it is not installed (the CRD is watched too).")
+	fs.IntVar(&o.ConcurrentReconciles, "scorecard-concurrent-reconciles", o.ConcurrentReconciles,
+		"Scorecards evaluated at once.")
 }
 
 // setupScorecards registers the Scorecard controller and what it needs.
@@ -62,7 +66,8 @@ func setupScorecards(mgr ctrl.Manager, o Options, status *statusWriter) error {
 			mapper:  mgr.GetRESTMapper(),
 			recheck: o.Scorecards.AlertingRecheckInterval,
 		},
-		status: status,
+		status:               status,
+		ConcurrentReconciles: o.Scorecards.ConcurrentReconciles,
 	}).SetupWithManager(mgr)
 }
 
@@ -88,6 +93,8 @@ type ScorecardReconciler struct {
 	// (scorecard_alerting.go).
 	rules  *ruleWriter
 	status *statusWriter
+	// ConcurrentReconciles bounds the evaluations in flight.
+	ConcurrentReconciles int
 }
 
 // +kubebuilder:rbac:groups=cx.touchstone.dev,resources=scorecards,verbs=get;list;watch
@@ -376,6 +383,7 @@ func (r *ScorecardReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(cardChanged())).
 		Watches(crd, handler.EnqueueRequestsFromMapFunc(r.cardsWithAlerting),
 			builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetName() == prometheusRuleCRD }))).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.ConcurrentReconciles)}).
 		Named("scorecard").
 		Build(quietShutdown{r})
 	if err != nil {
