@@ -402,7 +402,8 @@ func (t *coldStartTracker) progress() string {
 // how long the operator takes until every one is in its final state,
 // against the floor measured in the same run on the same control plane:
 // creating the same objects in another namespace, which the operator does
-// not watch, and reading them back. It reports both times, their ratio
+// not watch, and reading them back (before and after the operator's run;
+// the faster counts). It reports both times, their ratio
 // (goal: at most 2.5 at 3,000 objects, 3 at 10,000), when each kind was
 // done, and the status writes per kind.
 //
@@ -416,7 +417,7 @@ func BenchmarkColdStart(b *testing.B) {
 	}))
 	defer src.Close()
 	plane := startBenchPlane(b)
-	for _, ns := range []string{"warmup", "floor", "cold"} {
+	for _, ns := range []string{"warmup", "floor-before", "floor-after", "cold"} {
 		if err := plane.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 			b.Fatal(err)
 		}
@@ -427,24 +428,28 @@ func BenchmarkColdStart(b *testing.B) {
 	if err := createAll(ctx, plane.client, coldStartObjects("warmup", src.URL, 10)); err != nil {
 		b.Fatal(err)
 	}
-
-	for range b.N {
-		// The floor: create and read back, nobody reconciling.
-		floorAPI0 := processCPU(plane.apiserverPID)
-		start := time.Now()
-		if err := createAll(ctx, plane.client, coldStartObjects("floor", src.URL, perKind)); err != nil {
+	// The floor: create and read back, nobody reconciling. It is measured
+	// before and after the operator's run, and the faster one counts: the
+	// machine is shared, and a floor slowed by something else would flatter
+	// the ratio.
+	floorIn := func(ns string) (time.Duration, time.Duration) {
+		api0, start := processCPU(plane.apiserverPID), time.Now()
+		if err := createAll(ctx, plane.client, coldStartObjects(ns, src.URL, perKind)); err != nil {
 			b.Fatal(err)
 		}
 		for _, list := range []client.ObjectList{&cxv1alpha1.TouchpointList{}, &cxv1alpha1.SurveyList{}, &cxv1alpha1.ScorecardList{}} {
-			if err := plane.client.List(ctx, list, client.InNamespace("floor")); err != nil {
+			if err := plane.client.List(ctx, list, client.InNamespace(ns)); err != nil {
 				b.Fatal(err)
 			}
 			if got := meta.LenList(list); got != perKind {
 				b.Fatalf("read back %d objects, want %d", got, perKind)
 			}
 		}
-		floor := time.Since(start)
-		floorAPI := processCPU(plane.apiserverPID) - floorAPI0
+		return time.Since(start), processCPU(plane.apiserverPID) - api0
+	}
+
+	for range b.N {
+		floorBefore, floorAPI := floorIn("floor-before")
 
 		stop := plane.startOperator(b, benchOptions(), "cold")
 		tracker := &coldStartTracker{perKind: perKind, all: make(chan struct{}),
@@ -480,6 +485,8 @@ func BenchmarkColdStart(b *testing.B) {
 		requests := requestDelta(requests0, plane.apiRequests(b))
 		stop()
 		<-profiled
+		floorAfter, _ := floorIn("floor-after")
+		floor := min(floorBefore, floorAfter)
 
 		ratio := run.Seconds() / floor.Seconds()
 		b.ReportMetric(floor.Seconds(), "floor-s")
@@ -489,9 +496,9 @@ func BenchmarkColdStart(b *testing.B) {
 		b.ReportMetric(tracker.at["Touchpoint"].Seconds(), "touchpoints-s")
 		b.ReportMetric(tracker.at["Survey"].Seconds(), "surveys-s")
 		b.ReportMetric(tracker.at["Scorecard"].Seconds(), "scorecards-s")
-		b.Logf("%d objects (%d of each kind): floor (create and read back, no operator) %v; with the operator, created in %v and every object had a first status at %v and was in its final state at %v = %.2fx the floor "+
-			"(Touchpoints at %v, Surveys at %v, Scorecards at %v); status writes: %d Touchpoint, %d Survey, %d Scorecard; kube-apiserver %.1fs CPU (floor: %.1fs), this process %.1fs; API requests: %s",
-			3*perKind, perKind, floor.Round(time.Millisecond), created.Round(time.Millisecond), tracker.allReconciled.Round(time.Millisecond), run.Round(time.Millisecond), ratio,
+		b.Logf("%d objects (%d of each kind): floor (create and read back, no operator) %v (before the run %v, after it %v); with the operator, created in %v and every object had a first status at %v and was in its final state at %v = %.2fx the floor "+
+			"(Touchpoints at %v, Surveys at %v, Scorecards at %v); status writes: %d Touchpoint, %d Survey, %d Scorecard; kube-apiserver %.1fs CPU (floor before: %.1fs), this process %.1fs; API requests: %s",
+			3*perKind, perKind, floor.Round(time.Millisecond), floorBefore.Round(time.Millisecond), floorAfter.Round(time.Millisecond), created.Round(time.Millisecond), tracker.allReconciled.Round(time.Millisecond), run.Round(time.Millisecond), ratio,
 			tracker.at["Touchpoint"].Round(time.Millisecond), tracker.at["Survey"].Round(time.Millisecond), tracker.at["Scorecard"].Round(time.Millisecond),
 			tracker.writes["Touchpoint"], tracker.writes["Survey"], tracker.writes["Scorecard"], api.Seconds(), floorAPI.Seconds(), self.Seconds(), requests)
 	}
