@@ -56,10 +56,10 @@ func newChangingPromSource(b *testing.B) *changingPromSource {
 	return s
 }
 
-// createAll creates objs with a few concurrent clients, as kubectl apply
-// or a GitOps tool creating a directory does.
-func createAll(ctx context.Context, c client.Client, objs []client.Object) error {
-	const workers = 8
+// createAll creates objs with the given number of concurrent clients: 1
+// as kubectl apply of a directory does (one object after the other, in
+// order), more to set a benchmark up quickly.
+func createAll(ctx context.Context, c client.Client, objs []client.Object, workers int) error {
 	work := make(chan client.Object)
 	var (
 		wg    sync.WaitGroup
@@ -242,7 +242,7 @@ func benchStatusCost(b *testing.B, n int) {
 		objs = append(objs, tp)
 	}
 	start := time.Now()
-	if err := createAll(ctx, plane.client, objs); err != nil {
+	if err := createAll(ctx, plane.client, objs, 8); err != nil {
 		b.Fatal(err)
 	}
 	waitTouchpointsReady(ctx, b, plane.client, ns, n, 3*time.Minute)
@@ -397,8 +397,9 @@ func (t *coldStartTracker) progress() string {
 		len(t.done["Touchpoint"]), len(t.done["Survey"]), len(t.done["Scorecard"]), t.perKind)
 }
 
-// BenchmarkColdStart creates Touchpoints, Surveys and Scorecards at once
-// (1,000 of each; $TOUCHSTONE_BENCH_COLD_START_OBJECTS in all) and measures
+// BenchmarkColdStart creates Touchpoints, Surveys and Scorecards at once,
+// one after the other as kubectl apply of a directory does (1,000 of each,
+// interleaved; $TOUCHSTONE_BENCH_COLD_START_OBJECTS in all), and measures
 // how long the operator takes until every one is in its final state,
 // against the floor measured in the same run on the same control plane:
 // creating the same objects in another namespace, which the operator does
@@ -425,7 +426,7 @@ func BenchmarkColdStart(b *testing.B) {
 	// The first requests of a new client and API server are slow
 	// (discovery, first use of each resource's storage): not part of
 	// either measure.
-	if err := createAll(ctx, plane.client, coldStartObjects("warmup", src.URL, 10)); err != nil {
+	if err := createAll(ctx, plane.client, coldStartObjects("warmup", src.URL, 10), 1); err != nil {
 		b.Fatal(err)
 	}
 	// The floor: create and read back, nobody reconciling. It is measured
@@ -434,7 +435,7 @@ func BenchmarkColdStart(b *testing.B) {
 	// the ratio.
 	floorIn := func(ns string) (time.Duration, time.Duration) {
 		api0, start := processCPU(plane.apiserverPID), time.Now()
-		if err := createAll(ctx, plane.client, coldStartObjects(ns, src.URL, perKind)); err != nil {
+		if err := createAll(ctx, plane.client, coldStartObjects(ns, src.URL, perKind), 1); err != nil {
 			b.Fatal(err)
 		}
 		for _, list := range []client.ObjectList{&cxv1alpha1.TouchpointList{}, &cxv1alpha1.SurveyList{}, &cxv1alpha1.ScorecardList{}} {
@@ -471,7 +472,7 @@ func BenchmarkColdStart(b *testing.B) {
 		api0, self0, requests0 := processCPU(plane.apiserverPID), processCPU(0), plane.apiRequests(b)
 		profiled := plane.profileAPIServer(b, os.Getenv("TOUCHSTONE_BENCH_APISERVER_PROFILE"), 20*time.Second)
 		tracker.start = time.Now()
-		if err := createAll(ctx, plane.client, coldStartObjects("cold", src.URL, perKind)); err != nil {
+		if err := createAll(ctx, plane.client, coldStartObjects("cold", src.URL, perKind), 1); err != nil {
 			b.Fatal(err)
 		}
 		created := time.Since(tracker.start)
