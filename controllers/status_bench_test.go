@@ -257,10 +257,14 @@ func benchStatusCost(b *testing.B, n int) {
 	}
 	w0, q0, c0 := writes.Load(), src.queries.Load(), conditionWrites()
 	api0, etcd0, self0 := processCPU(plane.apiserverPID), processCPU(plane.etcdPID), processCPU(0)
+	requests0 := plane.apiRequests(b)
 	t0 := time.Now()
+	profiled := plane.profileAPIServer(b, os.Getenv("TOUCHSTONE_BENCH_APISERVER_PROFILE"), min(window, time.Minute))
 	time.Sleep(window)
 	elapsed := time.Since(t0)
 	api, etcd, self := processCPU(plane.apiserverPID)-api0, processCPU(plane.etcdPID)-etcd0, processCPU(0)-self0
+	requests := requestDelta(requests0, plane.apiRequests(b))
+	<-profiled
 	w, q, c := writes.Load()-w0, src.queries.Load()-q0, conditionWrites()-c0
 	rss, peak := selfMemory()
 	series := scrapeSeries(b, ns)
@@ -277,10 +281,10 @@ func benchStatusCost(b *testing.B, n int) {
 	b.ReportMetric(float64(q)/expectedQueries, "queries/schedule")
 	b.ReportMetric(float64(total(series))/float64(n), "series/touchpoint")
 	b.Logf("%d Touchpoints Ready in %v; over %v: %d status writes (%.0f/min, %.0f condition/spec), kube-apiserver %.1fs CPU (%.0f%% of a core), etcd %.1fs, "+
-		"operator %.1fs CPU (%.1f%%), RSS %.0f MiB (peak %.0f), %d queries (%.0f/min, %.4f of the schedule's %.0f), %d cx_* series (%.1f per Touchpoint: %v)",
+		"operator %.1fs CPU (%.1f%%), RSS %.0f MiB (peak %.0f), %d queries (%.0f/min, %.4f of the schedule's %.0f), %d cx_* series (%.1f per Touchpoint: %v); API requests: %s",
 		n, ready.Round(time.Millisecond), elapsed.Round(time.Second), w, float64(w)/minutes, c, api.Seconds(), 100*api.Seconds()/elapsed.Seconds(), etcd.Seconds(),
 		self.Seconds(), 100*self.Seconds()/elapsed.Seconds(), rss, peak, q, float64(q)/minutes, float64(q)/expectedQueries, expectedQueries,
-		total(series), float64(total(series))/float64(n), series)
+		total(series), float64(total(series))/float64(n), series, requests)
 
 	if err := plane.client.DeleteAllOf(ctx, &cxv1alpha1.Touchpoint{}, client.InNamespace(ns)); err != nil {
 		b.Fatal(err)
