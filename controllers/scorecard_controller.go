@@ -42,11 +42,15 @@ type ScorecardOptions struct {
 	AlertingRecheckInterval time.Duration
 	// ConcurrentReconciles is how many Scorecards are evaluated at once.
 	ConcurrentReconciles int
+	// SourceGrace is how long a card waits for a new source's first
+	// status, or for a source a new card names to be created, before it
+	// reads it as no data or not found (scorecard.AwaitSource).
+	SourceGrace time.Duration
 }
 
 // DefaultScorecardOptions returns the defaults of the scorecard flags.
 func DefaultScorecardOptions() ScorecardOptions {
-	return ScorecardOptions{AlertingRecheckInterval: 5 * time.Minute, ConcurrentReconciles: 4}
+	return ScorecardOptions{AlertingRecheckInterval: 5 * time.Minute, ConcurrentReconciles: 4, SourceGrace: scorecard.DefaultSourceGrace}
 }
 
 func (o *ScorecardOptions) bindFlags(fs *flag.FlagSet) {
@@ -54,6 +58,8 @@ func (o *ScorecardOptions) bindFlags(fs *flag.FlagSet) {
 		"How often a Scorecard with spec.alerting looks again for the PrometheusRule CRD while it is not installed (the CRD is watched too).")
 	fs.IntVar(&o.ConcurrentReconciles, "scorecard-concurrent-reconciles", o.ConcurrentReconciles,
 		"Scorecards evaluated at once.")
+	fs.DurationVar(&o.SourceGrace, "scorecard-source-grace", o.SourceGrace,
+		"How long a Scorecard waits for a new source's first status, or for a source a new card names to be created, before it reads it as no data or not found (0: no wait).")
 }
 
 // setupScorecards registers the Scorecard controller and what it needs.
@@ -68,6 +74,7 @@ func setupScorecards(mgr ctrl.Manager, o Options, status *statusWriter) error {
 		},
 		status:               status,
 		ConcurrentReconciles: o.Scorecards.ConcurrentReconciles,
+		SourceGrace:          o.Scorecards.SourceGrace,
 	}).SetupWithManager(mgr)
 }
 
@@ -95,6 +102,8 @@ type ScorecardReconciler struct {
 	status *statusWriter
 	// ConcurrentReconciles bounds the evaluations in flight.
 	ConcurrentReconciles int
+	// SourceGrace bounds the wait for new sources (0: none).
+	SourceGrace time.Duration
 }
 
 // +kubebuilder:rbac:groups=cx.touchstone.dev,resources=scorecards,verbs=get;list;watch
@@ -119,8 +128,11 @@ type ScorecardReconciler struct {
 //  5. publish the series, patch the status if it changed, and record an
 //     Event when the result changed.
 //
-// Nothing here runs on a timer: sources are watched. The only requeue is
-// the recheck for a missing PrometheusRule CRD.
+// Nothing here runs on a timer: sources are watched. The requeues are the
+// recheck for a missing PrometheusRule CRD, the deadline of a new source
+// that has not reported yet (scorecard.AwaitSource; its first status
+// wakes the card earlier), and a refresh the status write budget
+// deferred.
 func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	var sc cxv1alpha1.Scorecard
 	if err := r.Get(ctx, req.NamespacedName, &sc); err != nil {
@@ -152,18 +164,14 @@ func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		}
 	}
 
-	// 2. Sources.
-	inputs := make([]verdict.Objective, 0, len(sc.Spec.Objectives))
-	var missing []string
-	for _, o := range sc.Spec.Objectives {
-		in, err := r.readObjective(ctx, &sc, o, cycles[o.Name])
-		if err != nil {
-			return ctrl.Result{}, fmt.Errorf("reading the source of objective %s of scorecard %s/%s: %w", o.Name, sc.Namespace, sc.Name, err)
-		}
-		if in.missing != "" {
-			missing = append(missing, in.missing)
-		}
-		inputs = append(inputs, in.Objective)
+	// 2. Sources; a new source that has not reported yet is waited for
+	// (its status write wakes the card).
+	inputs, missing, await, err := r.readObjectives(ctx, &sc, cycles)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if wait := time.Until(await); wait > 0 {
+		return ctrl.Result{RequeueAfter: wait}, nil
 	}
 
 	// 3. Evaluation.
@@ -231,6 +239,30 @@ func (r *ScorecardReconciler) recordResultChange(sc *cxv1alpha1.Scorecard, from 
 type sourcedObjective struct {
 	verdict.Objective
 	missing string
+	// await is until when to wait for the source's first status
+	// (scorecard.AwaitSource), zero when there is nothing to wait for.
+	await time.Time
+}
+
+// readObjectives reads every objective's source: the evaluation inputs,
+// the sources that do not exist, and until when to wait for a new source
+// that has not reported yet (zero: none).
+func (r *ScorecardReconciler) readObjectives(ctx context.Context, sc *cxv1alpha1.Scorecard, cycles map[string][]string) ([]verdict.Objective, []string, time.Time, error) {
+	inputs := make([]verdict.Objective, 0, len(sc.Spec.Objectives))
+	var missing []string
+	var await time.Time
+	for _, o := range sc.Spec.Objectives {
+		in, err := r.readObjective(ctx, sc, o, cycles[o.Name])
+		if err != nil {
+			return nil, nil, time.Time{}, fmt.Errorf("reading the source of objective %s of scorecard %s/%s: %w", o.Name, sc.Namespace, sc.Name, err)
+		}
+		if in.missing != "" {
+			missing = append(missing, in.missing)
+		}
+		inputs = append(inputs, in.Objective)
+		await = later(await, in.await)
+	}
+	return inputs, missing, await, nil
 }
 
 // readObjective reads the value of one objective from its source. A
@@ -249,11 +281,13 @@ func (r *ScorecardReconciler) readObjective(ctx context.Context, sc *cxv1alpha1.
 		var svy cxv1alpha1.Survey
 		if err = r.Get(ctx, key(o.Survey.Name), &svy); err == nil {
 			text, reason = scorecard.SurveyValue(&svy, o.Survey.Value)
+			in.await = scorecard.AwaitSource(&svy, svy.Status.ObservedGeneration, r.SourceGrace, time.Now())
 		}
 	case o.Touchpoint != nil:
 		var tp cxv1alpha1.Touchpoint
 		if err = r.Get(ctx, key(o.Touchpoint.Name), &tp); err == nil {
 			text, reason = scorecard.TouchpointValue(&tp, o.Touchpoint.Metric)
+			in.await = scorecard.AwaitSource(&tp, tp.Status.ObservedGeneration, r.SourceGrace, time.Now())
 		}
 	case o.Scorecard != nil && cycle != nil:
 		reason = scorecard.CycleReason(cycle)
@@ -261,12 +295,14 @@ func (r *ScorecardReconciler) readObjective(ctx context.Context, sc *cxv1alpha1.
 		var nested cxv1alpha1.Scorecard
 		if err = r.Get(ctx, key(o.Scorecard.Name), &nested); err == nil {
 			text, reason = scorecard.NestedCardValue(&nested)
+			in.await = scorecard.AwaitSource(&nested, nested.Status.ObservedGeneration, r.SourceGrace, time.Now())
 		}
 	default:
 		reason = scorecard.NoSourceReason
 	}
 	if apierrors.IsNotFound(err) {
 		in.missing, reason = scorecard.SourceNotFound(o)
+		in.await = scorecard.AwaitMissingSource(sc, r.SourceGrace, time.Now())
 	} else if err != nil {
 		return in, err
 	}
@@ -378,7 +414,11 @@ func (r *ScorecardReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&cxv1alpha1.Survey{}, handler.EnqueueRequestsFromMapFunc(r.cardsReading(scorecardSurveyIndex)),
 			builder.WithPredicates(statusChanged(func(o client.Object) any { return o.(*cxv1alpha1.Survey).Status }))).
 		Watches(&cxv1alpha1.Touchpoint{}, handler.EnqueueRequestsFromMapFunc(r.cardsReading(scorecardTouchpointIndex)),
-			builder.WithPredicates(statusChanged(func(o client.Object) any { return o.(*cxv1alpha1.Touchpoint).Status.Metrics }))).
+			builder.WithPredicates(statusChanged(func(o client.Object) any {
+				// Its metrics, and its first status, which a card may await.
+				st := &o.(*cxv1alpha1.Touchpoint).Status
+				return []any{st.Metrics, st.ObservedGeneration}
+			}))).
 		Watches(&cxv1alpha1.Scorecard{}, handler.EnqueueRequestsFromMapFunc(r.cardsReadingCard),
 			builder.WithPredicates(cardChanged())).
 		Watches(crd, handler.EnqueueRequestsFromMapFunc(r.cardsWithAlerting),

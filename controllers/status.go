@@ -234,3 +234,11 @@ func earliest(a, b time.Duration) time.Duration {
 	}
 	return min(a, b)
 }
+
+// later is the later of two times.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}

@@ -377,3 +377,33 @@ func sameConditions(a, b []metav1.Condition) bool {
 	}
 	return true
 }
+
+// TestScorecardAppliedWithItsSourcesIsWrittenOnce applies a card together
+// with its Touchpoint and Survey, as kubectl apply of a directory does:
+// the card waits for its sources' first status, and is written once, with
+// its real result and one ResultChanged Event, instead of failing (no
+// data) for the second the sources take to report.
+func TestScorecardAppliedWithItsSourcesIsWrittenOnce(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+	src := newCountingSource(t)
+	deleteTouchpointsAtEnd(t, ns)
+	g.Expect(k8s.Create(ctx, newReceiverSecret(ns, "token-"+ns))).To(Succeed())
+	sc := fixtures.Scorecard(ns, "support",
+		fixtures.FromTouchpoint(fixtures.Objective("backlog", 1, "..500", ""), "helpdesk", "backlog"),
+		fixtures.FromSurvey(fixtures.Objective("answers", 1, "0..", ""), "csat", cxv1alpha1.SurveyValueResponses))
+	g.Expect(k8s.Create(ctx, sc)).To(Succeed())
+	writes := watchWrites(t, &cxv1alpha1.ScorecardList{}, sc)
+	tp := newTouchpoint(ns, "helpdesk")
+	tp.Spec.Collectors = []cxv1alpha1.Collector{countingCollector(src, "backlog", time.Hour)}
+	g.Expect(k8s.Create(ctx, tp)).To(Succeed())
+	g.Expect(k8s.Create(ctx, newSurvey(ns, "csat", "helpdesk", cxv1alpha1.SurveyCSAT))).To(Succeed())
+
+	eventually(g, view(sc)).Should(HaveField("Result", string(cxv1alpha1.ResultPass)))
+	g.Expect(objectiveStatus(sc, "backlog").Value).To(Equal("1"))
+	eventually(g, resultEvents(g, sc)).Should(Equal([]string{"Normal: result None -> Pass (score 100)"}))
+	g.Consistently(func() int { return len(writes()) }).WithTimeout(2*time.Second).Should(Equal(1),
+		"the card was written more than once: %v", writes)
+}

@@ -1,7 +1,10 @@
 package scorecard
 
 import (
+	"time"
+
 	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 	"github.com/touchstone-dev/touchstone/internal/cadence"
@@ -46,4 +49,48 @@ func objectiveVerdictsChanged(prev, next []cxv1alpha1.ObjectiveStatus) bool {
 		}
 	}
 	return false
+}
+
+// DefaultSourceGrace is how long a card waits by default for a new
+// source's first status (a Touchpoint's first collector round, a Survey's
+// or a card's first evaluation), or for a source a new card names to be
+// created, before it reads that source as having no data, or as not
+// found.
+const DefaultSourceGrace = 15 * time.Second
+
+// AwaitSource returns until when a card should wait before it is judged,
+// for a source that exists but has no status yet (observedGeneration 0:
+// the operator has not evaluated it since it was created), at most grace
+// after the source's creation; zero when it need not wait.
+//
+// Cards are applied with their sources (kubectl apply, a GitOps sync):
+// judged at once, a card would report its objectives as no data, Fail,
+// with a ResultChanged Event, for the second it takes the sources to
+// report (or to be created), then write and record again. Waiting, it is
+// written once, with its real result; a source that never reports, or a
+// name that matches nothing, is reported as before once the grace is
+// over.
+func AwaitSource(source metav1.Object, observedGeneration int64, grace time.Duration, now time.Time) time.Time {
+	if observedGeneration != 0 {
+		return time.Time{}
+	}
+	return graceAfter(source, grace, now)
+}
+
+// AwaitMissingSource returns until when a new card should wait for a
+// source it names that does not exist yet, at most grace after the card's
+// creation (applied together, the card may come first: kustomize orders
+// Scorecards before Surveys and Touchpoints); zero when it need not wait:
+// then SourceNotFound says so.
+func AwaitMissingSource(card metav1.Object, grace time.Duration, now time.Time) time.Time {
+	return graceAfter(card, grace, now)
+}
+
+// graceAfter is grace after obj's creation, zero once it is past.
+func graceAfter(obj metav1.Object, grace time.Duration, now time.Time) time.Time {
+	until := obj.GetCreationTimestamp().Add(grace)
+	if !until.After(now) {
+		return time.Time{}
+	}
+	return until
 }

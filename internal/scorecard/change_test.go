@@ -2,6 +2,7 @@ package scorecard
 
 import (
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -44,5 +45,36 @@ func TestStatusChange(t *testing.T) {
 		if got := StatusChange(prev, next); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// A card waits for a source that exists without a status, up to the grace
+// after the source was created; not for one with a status.
+func TestAwaitSource(t *testing.T) {
+	t.Parallel()
+	created := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	tp := &cxv1alpha1.Touchpoint{ObjectMeta: metav1.ObjectMeta{CreationTimestamp: metav1.NewTime(created)}}
+	for _, tc := range []struct {
+		name     string
+		observed int64
+		now      time.Time
+		want     time.Time
+	}{
+		{"new, no status: wait until 15s after its creation", 0, created.Add(time.Second), created.Add(DefaultSourceGrace)},
+		{"reported", 1, created.Add(time.Second), time.Time{}},
+		{"no status after the grace: read as no data", 0, created.Add(DefaultSourceGrace), time.Time{}},
+	} {
+		if got := AwaitSource(tp, tc.observed, DefaultSourceGrace, tc.now); !got.Equal(tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	// A source that does not exist: a new card waits, an older one does
+	// not (SourceNotFound).
+	card := &cxv1alpha1.Scorecard{ObjectMeta: metav1.ObjectMeta{CreationTimestamp: metav1.NewTime(created)}}
+	if got := AwaitMissingSource(card, DefaultSourceGrace, created.Add(time.Second)); !got.Equal(created.Add(DefaultSourceGrace)) {
+		t.Errorf("missing source of a new card: %v, want %v", got, created.Add(DefaultSourceGrace))
+	}
+	if got := AwaitMissingSource(card, DefaultSourceGrace, created.Add(time.Minute)); !got.IsZero() {
+		t.Errorf("missing source of a card a minute old: %v, want no wait", got)
 	}
 }
