@@ -120,15 +120,19 @@ type ScorecardReconciler struct {
 //  1. find the reference cycles through nested cards (walking the cache);
 //  2. read each objective's value from its source (the cache), turned
 //     into an evaluation input by internal/scorecard;
-//  3. judge the objectives and the card (internal/scorecard/verdict) and
-//     render status.objectives and Ready (internal/scorecard);
+//  3. judge the objectives and the card (internal/scorecard/verdict),
+//     hold a new result back for spec.stabilizationWindow
+//     (scorecard.Stabilize, from the previous status) and render
+//     status.objectives and Ready (internal/scorecard);
 //  4. write, update or delete the PrometheusRule (spec.alerting), shaped by
 //     internal/alerting; an error here is returned (and retried) only
 //     after step 5, so that the AlertingReady condition says what failed;
 //  5. publish the series, patch the status if it changed, and record an
 //     Event when the result changed.
 //
-// Nothing here runs on a timer: sources are watched. The requeues are the
+// Nothing here runs on a timer: sources are watched. The requeues are
+// deadlines: the end of the stabilization window of a pending result
+// (computed from status.pendingSince, so it survives a restart), the
 // recheck for a missing PrometheusRule CRD, the deadline of a new source
 // that has not reported yet (scorecard.AwaitSource; its first status
 // wakes the card earlier), and a refresh the status write budget
@@ -176,24 +180,23 @@ func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 
 	// 3. Evaluation.
 	card := verdict.JudgeCard(inputs, scorecard.Thresholds(&sc.Spec))
+	window := sc.Spec.StabilizationWindowOrDefault()
+	stable := scorecard.Stabilize(&orig.Status, cxv1alpha1.ScorecardResult(card.Result), time.Now(), window)
 	st.Score = verdict.FormatScore(card.Score)
-	st.Result = cxv1alpha1.ScorecardResult(card.Result)
+	st.Result, st.PendingResult, st.PendingSince = stable.Result, stable.Pending, stable.PendingSince
 	st.Objectives = scorecard.Statuses(inputs, card)
-	setConditions(&st.Conditions, sc.Generation, scorecard.Ready(&sc.Spec, card, cycles, missing))
+	ready := scorecard.Ready(&sc.Spec, card, cycles, missing)
+	scorecard.NotePending(&ready, stable, window)
+	setConditions(&st.Conditions, sc.Generation, ready)
 
 	// 4. Alerting.
 	requeue, alertErr := r.rules.reconcile(ctx, &sc, orig)
+	if stable.RequeueAfter > 0 && (requeue == 0 || stable.RequeueAfter < requeue) {
+		requeue = stable.RequeueAfter
+	}
 
 	// 5. Publish and write.
-	published := metrics.ScorecardValues{Score: card.Score, Result: string(card.Result)}
-	for i, o := range card.Objectives {
-		v := inputs[i].Value
-		if o.Result == verdict.NoData {
-			v = math.NaN()
-		}
-		published.Objectives = append(published.Objectives, metrics.ScorecardObjective{Name: o.Name, Value: v, Met: o.Met()})
-	}
-	metrics.SetScorecard(sc.Namespace, sc.Name, published)
+	metrics.SetScorecard(sc.Namespace, sc.Name, publishedValues(inputs, card, stable))
 
 	// No cadence of its own (interval 0): a card follows its sources,
 	// which have one; its writes share the budget, verdicts first.
@@ -205,9 +208,32 @@ func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{RequeueAfter: requeueNow}, alertErr
 	}
 	if written.Written && orig.Status.Result != sc.Status.Result {
-		r.recordResultChange(&sc, orig.Status.Result)
+		var heldSince *metav1.Time
+		if orig.Status.PendingResult == sc.Status.Result {
+			heldSince = orig.Status.PendingSince
+		}
+		r.recordResultChange(&sc, orig.Status.Result, heldSince, window)
 	}
 	return ctrl.Result{RequeueAfter: earliest(requeue, written.RetryAfter)}, alertErr
+}
+
+// eventResultChanged is the reason of the Event recorded when a card's
+// result changes.
+const eventResultChanged = "ResultChanged"
+
+// publishedValues are the cx_scorecard_* series of an evaluated card: the
+// live score and objectives, and the published (stable) result.
+func publishedValues(inputs []verdict.Objective, card verdict.CardResult, stable scorecard.Stable) metrics.ScorecardValues {
+	published := metrics.ScorecardValues{Score: card.Score, Result: string(stable.Result)}
+	for i, o := range card.Objectives {
+		v := inputs[i].Value
+		if o.Result == verdict.NoData {
+			v = math.NaN()
+		}
+		published.Objectives = append(published.Objectives,
+			metrics.ScorecardObjective{Name: o.Name, Value: v, Met: o.Met(), Result: string(o.Result)})
+	}
+	return published
 }
 
 // recordResultChange records a ResultChanged Event: of type Normal when
@@ -215,8 +241,9 @@ func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 // events of an object with the same reason and action within a few
 // minutes into one series that keeps the first note, so the action names
 // the transition ("WarningToFail") to keep each kind of transition
-// readable.
-func (r *ScorecardReconciler) recordResultChange(sc *cxv1alpha1.Scorecard, from cxv1alpha1.ScorecardResult) {
+// readable. A result that waited for the stabilization window says since
+// when it held.
+func (r *ScorecardReconciler) recordResultChange(sc *cxv1alpha1.Scorecard, from cxv1alpha1.ScorecardResult, pendingSince *metav1.Time, window time.Duration) {
 	if r.Recorder == nil {
 		return
 	}
@@ -229,8 +256,13 @@ func (r *ScorecardReconciler) recordResultChange(sc *cxv1alpha1.Scorecard, from 
 	if fromText == "" {
 		fromText = "None"
 	}
-	r.Recorder.Eventf(sc, nil, eventType, "ResultChanged", fromText+"To"+string(to),
-		"result %s -> %s (score %s)", fromText, to, sc.Status.Score)
+	held := ""
+	if from != "" && window > 0 && pendingSince != nil {
+		held = fmt.Sprintf("; held since %s for the %s stabilization window",
+			pendingSince.UTC().Format(time.RFC3339), scorecard.ShortDuration(window))
+	}
+	r.Recorder.Eventf(sc, nil, eventType, eventResultChanged, fromText+"To"+string(to),
+		"result %s -> %s (score %s%s)", fromText, to, sc.Status.Score, held)
 }
 
 // sourcedObjective is an objective with the value read from its source,
@@ -282,6 +314,7 @@ func (r *ScorecardReconciler) readObjective(ctx context.Context, sc *cxv1alpha1.
 		if err = r.Get(ctx, key(o.Survey.Name), &svy); err == nil {
 			text, reason = scorecard.SurveyValue(&svy, o.Survey.Value)
 			in.await = scorecard.AwaitSource(&svy, svy.Status.ObservedGeneration, r.SourceGrace, time.Now())
+			in.Interval = scorecard.SurveyInterval(&svy, o.Survey.Value)
 		}
 	case o.Touchpoint != nil:
 		var tp cxv1alpha1.Touchpoint

@@ -4,9 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"net"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -45,6 +47,10 @@ type ReceiverOptions struct {
 	QueueLength int
 	// CommitTimeout bounds one durable write (503 beyond).
 	CommitTimeout time.Duration
+	// ShutdownDelay is how long a stopping replica keeps receiving while
+	// it reports not ready, so that its endpoints are dropped before it
+	// stops accepting.
+	ShutdownDelay time.Duration
 	// StatusInterval is the least time between two status writes of a
 	// Survey that only refresh values (new responses): under load, its
 	// status follows its tallies with at most this delay, its gauges
@@ -67,6 +73,7 @@ func DefaultReceiverOptions() ReceiverOptions {
 		MaxBatch:             receive.DefaultMaxBatch,
 		QueueLength:          receive.DefaultQueueLength,
 		CommitTimeout:        receive.DefaultCommitTimeout,
+		ShutdownDelay:        receive.DefaultShutdownDelay,
 		StatusInterval:       DefaultSurveyStatusInterval,
 		ConcurrentReconciles: 4,
 	}
@@ -94,6 +101,8 @@ func (o *ReceiverOptions) bindFlags(fs *flag.FlagSet) {
 		"Requests that may wait per survey write lane before the receiver answers 429.")
 	fs.DurationVar(&o.CommitTimeout, "receiver-commit-timeout", o.CommitTimeout,
 		"Longest durable write before the receiver answers 503.")
+	fs.DurationVar(&o.ShutdownDelay, "receiver-shutdown-delay", o.ShutdownDelay,
+		"On SIGTERM, how long the receiver keeps receiving while /readyz fails, before it stops accepting: the time the Service's endpoints take to drop the replica. 0 stops at once.")
 	fs.DurationVar(&o.StatusInterval, "survey-status-interval", o.StatusInterval,
 		"Least time between two status writes of a Survey that only refresh values (new responses); the cx_survey_* gauges follow within a second, condition and spec changes are written at once.")
 	fs.IntVar(&o.ConcurrentReconciles, "survey-concurrent-reconciles", o.ConcurrentReconciles,
@@ -112,14 +121,14 @@ func setupSurveys(mgr ctrl.Manager, o Options, resolver *secrets.Resolver, statu
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
-	if o.Receiver.BindAddress == "0" && o.Receiver.Listener == nil {
+	if !o.Receiver.enabled() {
 		return nil
 	}
 	store := o.Receiver.Store
 	if store == nil {
 		store = &receive.APIStore{Client: mgr.GetClient(), Reader: mgr.GetAPIReader()}
 	}
-	return mgr.Add(receive.NewServer(receive.Config{
+	srv := receive.NewServer(receive.Config{
 		Addr:          o.Receiver.BindAddress,
 		Listener:      o.Receiver.Listener,
 		Surveys:       mgr.GetClient(),
@@ -129,7 +138,19 @@ func setupSurveys(mgr ctrl.Manager, o Options, resolver *secrets.Resolver, statu
 		MaxBatch:      o.Receiver.MaxBatch,
 		QueueLength:   o.Receiver.QueueLength,
 		CommitTimeout: o.Receiver.CommitTimeout,
-	}))
+		ShutdownDelay: o.Receiver.ShutdownDelay,
+	})
+	if err := mgr.Add(srv); err != nil {
+		return err
+	}
+	// The replica is ready once its receiver listens, and no longer once
+	// it is stopping.
+	return mgr.AddReadyzCheck("receiver", srv.Ready)
+}
+
+// enabled reports whether the replica runs a receiver.
+func (o *ReceiverOptions) enabled() bool {
+	return o.BindAddress != "0" || o.Listener != nil
 }
 
 // Field indexes of the Survey controller.
@@ -139,6 +160,9 @@ const (
 	surveyTouchpointIndex = "spec.touchpointRef.name"
 	// tallySurveyIndex indexes ResponseTallies by the UID of their Survey.
 	tallySurveyIndex = "surveyUID"
+	// surveySharesIndex indexes Surveys by the Touchpoints their segments
+	// read expected shares from.
+	surveySharesIndex = "spec.segments.expectedFrom.touchpointRef.name"
 )
 
 // SurveyReconciler publishes the score of each Survey from its tallies:
@@ -202,7 +226,14 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		client.MatchingFields{tallySurveyIndex: string(svy.UID)}); err != nil {
 		return ctrl.Result{}, fmt.Errorf("listing the tallies of survey %s: %w", req.NamespacedName, err)
 	}
-	sum, err := survey.Summarize(&svy.Spec, string(svy.UID), tallies.Items, now)
+	expected, sharesProblem, err := r.expectedShares(ctx, &svy)
+	if err != nil {
+		return ctrl.Result{}, fmt.Errorf("reading the expected shares of survey %s: %w", req.NamespacedName, err)
+	}
+	if refs == nil {
+		refs = sharesProblem
+	}
+	sum, err := survey.SummarizeWith(&svy.Spec, string(svy.UID), tallies.Items, now, expected)
 	if err != nil {
 		// A tally that cannot be read is a bug or tampering: say so and
 		// wait for a change rather than retrying in a loop.
@@ -241,7 +272,9 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	}
 	// The window slides at the next UTC midnight.
 	result := ctrl.Result{RequeueAfter: stats.NextDayBoundary(now).Sub(now) + time.Second}
-	if refs != nil && refs.Reason != cxv1alpha1.ReasonTouchpointNotFound && r.SecretRecheckInterval < result.RequeueAfter {
+	// Touchpoints are watched; Secrets are not.
+	if refs != nil && refs.Reason != cxv1alpha1.ReasonTouchpointNotFound && refs.Reason != cxv1alpha1.ReasonExpectedSharesUnavailable &&
+		r.SecretRecheckInterval < result.RequeueAfter {
 		result.RequeueAfter = r.SecretRecheckInterval
 	}
 	result.RequeueAfter = earliest(result.RequeueAfter, written.RetryAfter)
@@ -255,14 +288,46 @@ func surveyMetrics(sum survey.Summary, minN int64) metrics.SurveyValues {
 		Score: cur.Score, MarginOfError: cur.MarginOfError, Responses: cur.N, MinResponses: minN,
 		PromoterRatio: cur.PromoterPercent / 100, PassiveRatio: cur.PassivePercent / 100, DetractorRatio: cur.DetractorPercent / 100,
 	}
+	if w := sum.Weighting; w != nil {
+		v.Weighting = &metrics.SurveyWeighting{UnweightedScore: w.Unweighted.Score, EffectiveResponses: w.EffectiveN}
+	}
 	for _, seg := range sum.Segments {
 		for _, val := range seg.Values {
+			score := val.Result.Score
+			if val.CountOnly {
+				score = math.NaN()
+			}
 			v.Segments = append(v.Segments, metrics.SurveySegment{
-				Segment: seg.Name, Value: val.Value, Responses: val.Result.N, Score: val.Result.Score,
+				Segment: seg.Name, Value: val.Value, Responses: val.Result.N, Score: score,
+				Expected: seg.Representation != nil, RepresentationRatio: val.Ratio,
 			})
+		}
+		if seg.Representation != nil {
+			v.Representation = append(v.Representation, metrics.SurveyRepresentation{Segment: seg.Name, PValue: seg.Representation.Test.PValue})
 		}
 	}
 	return v
+}
+
+// expectedShares resolves the expected shares of the Survey's segments,
+// reading the Touchpoints named by expectedFrom from the cache. The
+// problem is the Ready condition's when some cannot be resolved; only a
+// failure to read is an error.
+func (r *SurveyReconciler) expectedShares(ctx context.Context, svy *cxv1alpha1.Survey) (survey.Expected, *survey.ReferenceProblem, error) {
+	tps := map[string]*cxv1alpha1.Touchpoint{}
+	for _, name := range survey.ExpectedFromTouchpoints(&svy.Spec) {
+		var tp cxv1alpha1.Touchpoint
+		err := r.Get(ctx, types.NamespacedName{Namespace: svy.Namespace, Name: name}, &tp)
+		switch {
+		case apierrors.IsNotFound(err):
+			continue
+		case err != nil:
+			return nil, nil, err
+		}
+		tps[name] = &tp
+	}
+	expected, problem := survey.ResolveExpected(&svy.Spec, tps)
+	return expected, problem, nil
 }
 
 // checkReferences returns the first object the Survey names that does
@@ -310,6 +375,10 @@ func (r *SurveyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		func(o client.Object) []string { return []string{o.(*cxv1alpha1.Survey).Spec.TouchpointRef.Name} }); err != nil {
 		return err
 	}
+	if err := idx.IndexField(context.Background(), &cxv1alpha1.Survey{}, surveySharesIndex,
+		func(o client.Object) []string { return survey.ExpectedFromTouchpoints(&o.(*cxv1alpha1.Survey).Spec) }); err != nil {
+		return err
+	}
 	if err := idx.IndexField(context.Background(), &cxv1alpha1.ResponseTally{}, tallySurveyIndex,
 		func(o client.Object) []string { return []string{o.(*cxv1alpha1.ResponseTally).SurveyUID} }); err != nil {
 		return err
@@ -320,8 +389,7 @@ func (r *SurveyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&cxv1alpha1.Survey{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{},
 			predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{}, r.status.stalePredicate()))).
 		Watches(&cxv1alpha1.ResponseTally{}, r.tallyChanged()).
-		Watches(&cxv1alpha1.Touchpoint{}, handler.EnqueueRequestsFromMapFunc(r.surveysOfTouchpoint),
-			builder.WithPredicates(createOrDelete())).
+		Watches(&cxv1alpha1.Touchpoint{}, r.touchpointChanged()).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.ConcurrentReconciles)}).
 		Named("survey").
 		Complete(quietShutdown{r})
@@ -356,25 +424,49 @@ func (r *SurveyReconciler) tallyChanged() handler.EventHandler {
 	}
 }
 
-// surveysOfTouchpoint maps a Touchpoint to the Surveys that reference it.
-func (r *SurveyReconciler) surveysOfTouchpoint(ctx context.Context, o client.Object) []reconcile.Request {
-	var list cxv1alpha1.SurveyList
-	if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace()),
-		client.MatchingFields{surveyTouchpointIndex: o.GetName()}); err != nil {
-		return nil
+// touchpointChanged wakes the Surveys that name a Touchpoint: when it is
+// created or deleted (a reference resolves or breaks), and, for the
+// Surveys that read expected shares from it, when its metrics change.
+func (r *SurveyReconciler) touchpointChanged() handler.EventHandler {
+	enqueue := func(ctx context.Context, o client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request], indexes ...string) {
+		seen := map[types.NamespacedName]bool{}
+		for _, index := range indexes {
+			for _, key := range r.surveysOfTouchpoint(ctx, o, index) {
+				if !seen[key] {
+					seen[key] = true
+					q.Add(reconcile.Request{NamespacedName: key})
+				}
+			}
+		}
 	}
-	reqs := make([]reconcile.Request, 0, len(list.Items))
-	for _, s := range list.Items {
-		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&s)})
+	return handler.Funcs{
+		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(ctx, e.Object, q, surveyTouchpointIndex, surveySharesIndex)
+		},
+		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(ctx, e.Object, q, surveyTouchpointIndex, surveySharesIndex)
+		},
+		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			before, ok1 := e.ObjectOld.(*cxv1alpha1.Touchpoint)
+			after, ok2 := e.ObjectNew.(*cxv1alpha1.Touchpoint)
+			if ok1 && ok2 && !equality.Semantic.DeepEqual(before.Status.Metrics, after.Status.Metrics) {
+				enqueue(ctx, after, q, surveySharesIndex)
+			}
+		},
 	}
-	return reqs
 }
 
-// createOrDelete passes only the creation and deletion of an object: a
-// reference resolves or breaks then, not when the object is updated.
-func createOrDelete() predicate.Predicate {
-	return predicate.Funcs{
-		UpdateFunc:  func(event.UpdateEvent) bool { return false },
-		GenericFunc: func(event.GenericEvent) bool { return false },
+// surveysOfTouchpoint lists the Surveys that name a Touchpoint in the
+// given index.
+func (r *SurveyReconciler) surveysOfTouchpoint(ctx context.Context, o client.Object, index string) []types.NamespacedName {
+	var list cxv1alpha1.SurveyList
+	if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace()), client.MatchingFields{index: o.GetName()}); err != nil {
+		logf.FromContext(ctx).Error(err, "listing the surveys of a touchpoint", "touchpoint", client.ObjectKeyFromObject(o), "index", index)
+		return nil
 	}
+	keys := make([]types.NamespacedName, 0, len(list.Items))
+	for _, s := range list.Items {
+		keys = append(keys, client.ObjectKeyFromObject(&s))
+	}
+	return keys
 }

@@ -36,6 +36,9 @@ func testReceiverOptions(o controllers.ReceiverOptions) controllers.ReceiverOpti
 	receiverURL = "http://" + ln.Addr().String()
 	o.Listener = ln
 	o.StatusInterval = testSurveyStatusInterval
+	// Nothing routes to the test receiver through endpoints: it stops at
+	// once (the failover tests in internal/receive test the delay).
+	o.ShutdownDelay = 0
 	return o
 }
 
@@ -134,13 +137,14 @@ func TestNPSSurveyScoresPostedResponses(t *testing.T) {
 	g.Expect(out).To(Equal(map[string]any{"accepted": 40.0, "duplicates": 0.0}))
 
 	st := surveyStatus(g, svy, 40)
-	// p = 20/40 = 0.5, d = 10/40 = 0.25, NPS = (0.5 - 0.25) * 100 = 25
-	// variance = p + d - (p - d)^2 = 0.75 - 0.0625 = 0.6875
-	// MOE = 1.959964 * sqrt(0.6875 / 40) * 100 = 1.959964 * 0.1311011 * 100 = 25.695
-	// interval = 25 ± 25.695 = [-0.695, 50.695]
+	// p = 20/40 = 0.5, d = 10/40 = 0.25, NPS = (0.5 - 0.25) * 100 = 25 (the raw score).
+	// Adjusted Wald: n' = 43, p' = 20.75/43 = 0.4825581, d' = 10.75/43 = 0.25,
+	// centre 23.255814; variance p' + d' - (p' - d')^2 = 0.7325581 - 0.0540833 = 0.6784749;
+	// SE' = sqrt(0.6784749 / 43) * 100 = 12.561244; MOE = 1.959964 * 12.561244 = 24.619586;
+	// interval = 23.255814 ± 24.619586 = [-1.363772, 47.875400]
 	g.Expect(st.Score).To(Equal("25"))
-	g.Expect(st.MarginOfError).To(Equal("25.7"))
-	g.Expect(st.ConfidenceInterval).To(Equal(&cxv1alpha1.Interval{Lower: "-0.7", Upper: "50.7"}))
+	g.Expect(st.MarginOfError).To(Equal("24.6"))
+	g.Expect(st.ConfidenceInterval).To(Equal(&cxv1alpha1.Interval{Lower: "-1.4", Upper: "47.9"}))
 	g.Expect(st.NPS).To(Equal(&cxv1alpha1.NPSBreakdown{
 		Promoters: 20, Passives: 10, Detractors: 10,
 		PromoterPercent: "50", PassivePercent: "25", DetractorPercent: "25",
@@ -155,7 +159,7 @@ func TestNPSSurveyScoresPostedResponses(t *testing.T) {
 	// The gauges say the same.
 	g.Expect(gauge("cx_survey_score", map[string]string{"namespace": ns, "survey": "nps"})).To(Equal(25.0))
 	g.Expect(gauge("cx_survey_responses", map[string]string{"namespace": ns, "survey": "nps"})).To(Equal(40.0))
-	g.Expect(gauge("cx_survey_margin_of_error", map[string]string{"namespace": ns, "survey": "nps"})).To(BeNumerically("~", 25.695, 0.001))
+	g.Expect(gauge("cx_survey_margin_of_error", map[string]string{"namespace": ns, "survey": "nps"})).To(BeNumerically("~", 24.619586, 0.001))
 	g.Expect(gauge("cx_survey_nps_ratio", map[string]string{"namespace": ns, "survey": "nps", "category": "promoter"})).To(Equal(0.5))
 	g.Expect(gauge("cx_receiver_responses_total", map[string]string{"namespace": ns, "survey": "nps", "result": "accepted"})).To(Equal(40.0))
 
@@ -240,6 +244,8 @@ func TestSurveySegmentsAreCapped(t *testing.T) {
 	ns := newNamespace(t)
 	svy := newSurvey(ns, "nps", "renewal", cxv1alpha1.SurveyNPS)
 	svy.Spec.Segments = []cxv1alpha1.SurveySegment{{Name: "plan", MaxValues: 2}}
+	// The cap alone: every value may be shown whatever its size.
+	svy.Spec.MinSegmentResponses = 1
 	readySurvey(t, g, ns, svy)
 
 	// 6 responses: pro gets 10,10,9 (3), team gets 6,0 (2), free gets 8 (1).
@@ -263,6 +269,11 @@ func TestSurveySegmentsAreCapped(t *testing.T) {
 	g.Expect(vals).To(HaveLen(3))
 	g.Expect(vals["pro"].Score).To(Equal("100"))
 	g.Expect(vals["pro"].Responses).To(Equal(int64(3)))
+	// Three promoters are not a certain 100: n' = 6, p' = 3.75/6 = 0.625,
+	// d' = 0.75/6 = 0.125, centre 50, variance 0.75 - 0.25 = 0.5,
+	// SE' = sqrt(0.5/6) * 100 = 28.867513, 50 - 1.959964 * 28.867513 =
+	// -6.579282, the upper end clamped to 100: MOE (100 + 6.579282)/2 = 53.3.
+	g.Expect(vals["pro"].MarginOfError).To(Equal("53.3"))
 	g.Expect(vals["team"].Score).To(Equal("-100"))
 	g.Expect(vals["other"].Responses).To(Equal(int64(1)))
 	g.Expect(vals["other"].Score).To(Equal("0"))

@@ -30,14 +30,18 @@ const (
 	ReasonCollectorsFailing   = "CollectorsFailing"
 	ReasonCollectorsPending   = "CollectorsPending"
 	ReasonInvalidExpression   = "InvalidExpression"
+	ReasonInvalidCollector    = "InvalidCollector"
 	ReasonInvalidSpec         = "InvalidSpec"
 	ReasonSourceNotFound      = "SourceNotFound"
 	ReasonReferenceCycle      = "ReferenceCycle"
 	ReasonObjectivesEvaluated = "ObjectivesEvaluated"
 	ReasonTalliesUnreadable   = "TalliesUnreadable"
-	ReasonRuleWritten         = "RuleWritten"
-	ReasonRuleCRDNotInstalled = "PrometheusRuleCRDNotInstalled"
-	ReasonRuleWriteFailed     = "RuleWriteFailed"
+	// ReasonExpectedSharesUnavailable (Survey): a segment reads its
+	// expected shares from a Touchpoint whose metrics do not give them.
+	ReasonExpectedSharesUnavailable = "ExpectedSharesUnavailable"
+	ReasonRuleWritten               = "RuleWritten"
+	ReasonRuleCRDNotInstalled       = "PrometheusRuleCRDNotInstalled"
+	ReasonRuleWriteFailed           = "RuleWriteFailed"
 )
 
 // SecretKeyRef selects one key of a Secret in the same namespace as the

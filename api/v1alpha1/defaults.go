@@ -11,14 +11,22 @@ import (
 const (
 	DefaultCollectorInterval = 60 * time.Second
 	DefaultCollectorTimeout  = 10 * time.Second
+	DefaultHTTPWindow        = 24 * time.Hour
+	DefaultMaxPages          = 10
 	DefaultSurveyWindow      = 30 * 24 * time.Hour
 	DefaultSurveyRetention   = 90 * 24 * time.Hour
 	DefaultMinResponses      = 30
 	DefaultConfidenceLevel   = 0.95
 	DefaultSegmentMaxValues  = 20
-	DefaultThresholdPass     = 90
-	DefaultThresholdWarning  = 75
-	DefaultAlertFor          = 15 * time.Minute
+	// DefaultMinSegmentResponses is the k-anonymity floor of segment
+	// values.
+	DefaultMinSegmentResponses = 5
+	DefaultThresholdPass       = 90
+	DefaultThresholdWarning    = 75
+	DefaultAlertFor            = 15 * time.Minute
+	// DefaultStabilizationWindow is how long a Scorecard's new result
+	// must hold before it is published.
+	DefaultStabilizationWindow = 5 * time.Minute
 )
 
 // IntervalOrDefault is the collector's interval.
@@ -29,12 +37,39 @@ func (c *Collector) IntervalOrDefault() time.Duration {
 	return c.Interval.Duration
 }
 
-// TimeoutOrDefault is the collector's timeout.
+// TimeoutOrDefault is the collector's timeout: when unset, the smaller of
+// DefaultCollectorTimeout (10s) and half the interval, so that the
+// default is shorter than every valid interval (5s at the minimum of
+// 10s).
 func (c *Collector) TimeoutOrDefault() time.Duration {
 	if c.Timeout == nil {
-		return DefaultCollectorTimeout
+		return min(DefaultCollectorTimeout, c.IntervalOrDefault()/2)
 	}
 	return c.Timeout.Duration
+}
+
+// MethodOrDefault is the http source's method, GET unless set.
+func (h *HTTPSource) MethodOrDefault() HTTPMethod {
+	if h.Method == "" {
+		return HTTPGet
+	}
+	return h.Method
+}
+
+// WindowOrDefault is the time range of the http source's placeholders.
+func (h *HTTPSource) WindowOrDefault() time.Duration {
+	if h.Window == nil {
+		return DefaultHTTPWindow
+	}
+	return h.Window.Duration
+}
+
+// MaxPagesOrDefault is how many pages one run reads at most.
+func (p *Pagination) MaxPagesOrDefault() int {
+	if p.MaxPages <= 0 {
+		return DefaultMaxPages
+	}
+	return int(p.MaxPages)
 }
 
 // WindowOrDefault is the survey's rolling window.
@@ -122,6 +157,24 @@ func (s *SurveySegment) MaxValuesOrDefault() int {
 	return int(s.MaxValues)
 }
 
+// MinSegmentResponsesOrDefault is the smallest group of responses whose
+// score is published.
+func (s *SurveySpec) MinSegmentResponsesOrDefault() int64 {
+	if s.MinSegmentResponses <= 0 {
+		return DefaultMinSegmentResponses
+	}
+	return int64(s.MinSegmentResponses)
+}
+
+// WeightedSegment is the segment the score is weighted by, "" when the
+// score is not weighted.
+func (s *SurveySpec) WeightedSegment() string {
+	if s.Weighting == nil || s.Weighting.Method != WeightingPostStratified || len(s.Weighting.Segments) != 1 {
+		return ""
+	}
+	return s.Weighting.Segments[0]
+}
+
 // WeightOrDefault is the objective's weight.
 func (o *Objective) WeightOrDefault() int32 {
 	if o.Weight <= 0 {
@@ -136,4 +189,22 @@ func (a *Alerting) ForOrDefault() time.Duration {
 		return DefaultAlertFor
 	}
 	return a.For.Duration
+}
+
+// StabilizationWindowOrDefault is how long a new result of the card must
+// hold before it is published (0: at once).
+func (s *ScorecardSpec) StabilizationWindowOrDefault() time.Duration {
+	if s.StabilizationWindow == nil {
+		return DefaultStabilizationWindow
+	}
+	return max(s.StabilizationWindow.Duration, 0)
+}
+
+// DecisionOrDefault is how the objective's value is compared with its
+// target.
+func (o *Objective) DecisionOrDefault() Decision {
+	if o.Decision == "" {
+		return DecisionEstimate
+	}
+	return o.Decision
 }

@@ -34,7 +34,42 @@ type ScorecardSpec struct {
 	// deletes the rule.
 	// +optional
 	Alerting *Alerting `json:"alerting,omitempty"`
+
+	// stabilizationWindow is how long a new result must hold before it is
+	// published, in the spirit of the HorizontalPodAutoscaler's
+	// behavior.*.stabilizationWindowSeconds: status.result, its
+	// ResultChanged Event and cx_scorecard_result change only once every
+	// evaluation over the whole window gave the new result (a failing key
+	// objective included), so a card whose sources hover around a
+	// threshold does not flap. Meanwhile status.pendingResult and
+	// status.pendingSince say what is waiting; the score and the
+	// objectives are published at once. The first result of a card is
+	// published at once. A duration from 0s (publish every change at once)
+	// to 24h; default 5m.
+	// +optional
+	// +kubebuilder:default="5m"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^(0|([0-9]+(\.[0-9]+)?(ms|s|m|h))+)$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) <= duration('24h')",message="spec.stabilizationWindow must be a duration between 0s and 24h"
+	StabilizationWindow *metav1.Duration `json:"stabilizationWindow,omitempty"`
 }
+
+// Decision says how an objective's value is compared with its target.
+// +kubebuilder:validation:Enum=Estimate;Confident
+type Decision string
+
+// The decisions.
+const (
+	// DecisionEstimate compares the value itself (the point estimate) with
+	// the target and the warning band.
+	DecisionEstimate Decision = "Estimate"
+	// DecisionConfident compares the value's confidence interval, for
+	// sources that publish one: Pass only when the whole interval lies
+	// inside the target, Fail only when it lies wholly outside the
+	// warning band (the target without one), Warning when it lies outside
+	// the target and inside the band, Inconclusive otherwise.
+	DecisionConfident Decision = "Confident"
+)
 
 // SurveyValue names a value a Survey publishes.
 // +kubebuilder:validation:Enum=Score;Responses;MarginOfError;Mean;ThresholdPercent;PromoterPercent;DetractorPercent
@@ -101,6 +136,21 @@ type Objective struct {
 	// has no data.
 	// +optional
 	Key bool `json:"key,omitempty"`
+
+	// decision says how the value is compared with target and warning.
+	// Estimate (default) compares the value itself. Confident compares
+	// its confidence interval, for sources that publish one (a Survey's
+	// Score, at the Survey's confidenceLevel): Pass only when the whole
+	// interval lies inside target; Fail only when it lies wholly outside
+	// warning (outside target when there is no warning band); Warning
+	// when it lies wholly outside target and wholly inside warning;
+	// otherwise Inconclusive, which earns half the weight like Warning, is
+	// never met, and does not fail the card as a key objective. For
+	// sources without an interval, Confident compares the value as
+	// Estimate does, and the objective's reason says so.
+	// +optional
+	// +kubebuilder:default=Estimate
+	Decision Decision `json:"decision,omitempty"`
 
 	// alertSeverity overrides spec.alerting.objectiveSeverity for this
 	// objective's alert.
@@ -233,16 +283,18 @@ const (
 )
 
 // ObjectiveResult is the verdict of one objective.
-// +kubebuilder:validation:Enum=Pass;Warning;Fail;NoData
+// +kubebuilder:validation:Enum=Pass;Warning;Inconclusive;Fail;NoData
 type ObjectiveResult string
 
 // Objective results. NoData scores zero, like Fail, and is never shown as
-// met.
+// met. Inconclusive (decision Confident only: the interval straddles a
+// bound) scores half, like Warning, and is never met.
 const (
-	ObjectivePass    ObjectiveResult = "Pass"
-	ObjectiveWarning ObjectiveResult = "Warning"
-	ObjectiveFail    ObjectiveResult = "Fail"
-	ObjectiveNoData  ObjectiveResult = "NoData"
+	ObjectivePass         ObjectiveResult = "Pass"
+	ObjectiveWarning      ObjectiveResult = "Warning"
+	ObjectiveInconclusive ObjectiveResult = "Inconclusive"
+	ObjectiveFail         ObjectiveResult = "Fail"
+	ObjectiveNoData       ObjectiveResult = "NoData"
 )
 
 // ScorecardStatus is the observed state of a Scorecard, written by the
@@ -280,9 +332,21 @@ type ScorecardStatus struct {
 
 	// result of the card: Pass at or above spec.thresholds.pass, Warning
 	// at or above spec.thresholds.warning, Fail below it or when a key
-	// objective fails or has no data.
+	// objective fails or has no data. A new result is published once it
+	// has held for spec.stabilizationWindow (pendingResult meanwhile).
 	// +optional
 	Result ScorecardResult `json:"result,omitempty"`
+
+	// pendingResult is the result the objectives give now, when it differs
+	// from result and waits for spec.stabilizationWindow; empty otherwise.
+	// +optional
+	PendingResult ScorecardResult `json:"pendingResult,omitempty"`
+
+	// pendingSince is when pendingResult was first seen (rounded up to the
+	// second); it becomes result at pendingSince +
+	// spec.stabilizationWindow if every evaluation until then agrees.
+	// +optional
+	PendingSince *metav1.Time `json:"pendingSince,omitempty"`
 
 	// objectives reports each objective's value and verdict.
 	// +optional
@@ -307,10 +371,10 @@ type ObjectiveStatus struct {
 	// or has no data.
 	// +optional
 	Key bool `json:"key,omitempty"`
-	// result: Pass, Warning, Fail or NoData.
+	// result: Pass, Warning, Inconclusive, Fail or NoData.
 	Result ObjectiveResult `json:"result"`
-	// score is the weight earned: all of it on Pass, half on Warning,
-	// none otherwise.
+	// score is the weight earned: all of it on Pass, half on Warning and
+	// Inconclusive, none otherwise.
 	Score string `json:"score"`
 	// weight of the objective.
 	Weight int32 `json:"weight"`
@@ -324,6 +388,7 @@ type ObjectiveStatus struct {
 // +kubebuilder:resource:shortName=sc,categories=cx
 // +kubebuilder:printcolumn:name="Score",type=string,JSONPath=`.status.score`
 // +kubebuilder:printcolumn:name="Result",type=string,JSONPath=`.status.result`
+// +kubebuilder:printcolumn:name="Pending",type=string,JSONPath=`.status.pendingResult`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

@@ -98,6 +98,15 @@ func run(ctx context.Context, o options) error {
 		env.Stop()
 		fmt.Println("stopped; removed", dir)
 	}()
+	// Count every change of a card's result from its creation on: each
+	// is one ResultChanged Event, and the count is printed on exit.
+	results, err := env.WatchResults(ctx, o.namespace)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		fmt.Printf("\nResultChanged events per scorecard (changes of status.result, the first included):\n%s", results.Summary())
+	}()
 	fmt.Println(">> applying config/samples with kubectl")
 	if err := env.ApplySamples(ctx); err != nil {
 		return err
@@ -267,8 +276,69 @@ func show(ctx context.Context, env *devenv.Env, namespace string, responder *dev
 		out = err.Error() + "\n"
 	}
 	fmt.Fprintf(&b, "$ kubectl get cx -n %s\n%s\n", namespace, out)
+	b.WriteString(scorecardSummary(ctx, env, namespace))
+	b.WriteString(segmentsSummary(ctx, env, namespace))
 	b.WriteString(metricsSummary(ctx, env.MetricsURL))
 	fmt.Print(b.String())
+}
+
+// scorecardSummary shows what the cards' table cannot: a result waiting
+// for its stabilization window, and every objective that does not pass,
+// with its reason (an Inconclusive one names its interval).
+func scorecardSummary(ctx context.Context, env *devenv.Env, namespace string) string {
+	var list cxv1alpha1.ScorecardList
+	if err := env.Client.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+		return "scorecards: " + err.Error() + "\n\n"
+	}
+	var b strings.Builder
+	b.WriteString("scorecards: published result, a result waiting for the stabilization window, objectives not passing\n")
+	for _, sc := range list.Items {
+		st := sc.Status
+		line := fmt.Sprintf("  %-22s %-8s", sc.Name, st.Result)
+		if st.PendingResult != "" && st.PendingSince != nil {
+			window := sc.Spec.StabilizationWindowOrDefault()
+			line += fmt.Sprintf(" %s pending since %s (published at %s if it holds)", st.PendingResult,
+				st.PendingSince.Local().Format(time.TimeOnly), st.PendingSince.Add(window).Local().Format(time.TimeOnly))
+		}
+		b.WriteString(line + "\n")
+		for _, o := range st.Objectives {
+			if o.Result == cxv1alpha1.ObjectivePass {
+				continue
+			}
+			reason := o.Reason
+			if len(reason) > 110 {
+				reason = reason[:107] + "..."
+			}
+			fmt.Fprintf(&b, "      %-18s %-12s %s\n", o.Name, o.Result, reason)
+		}
+	}
+	return b.String() + "\n"
+}
+
+// segmentsSummary says, per Survey, whether its responses represent the
+// customer base and what weighting did.
+func segmentsSummary(ctx context.Context, env *devenv.Env, namespace string) string {
+	var list cxv1alpha1.SurveyList
+	if err := env.Client.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+		return "segments: " + err.Error() + "\n\n"
+	}
+	var lines []string
+	for _, svy := range list.Items {
+		st := &svy.Status
+		if w := st.Weighting; w != nil && w.Unweighted != nil {
+			lines = append(lines, fmt.Sprintf("  %-18s score %s weighted by %s (unweighted %s), effective n %s of %d",
+				svy.Name, st.Score, w.Segment, w.Unweighted.Score, w.EffectiveResponses, st.Responses))
+		}
+		for _, seg := range st.Segments {
+			if seg.Representation != nil {
+				lines = append(lines, fmt.Sprintf("  %-18s %s", svy.Name, seg.Representation.Message))
+			}
+		}
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	return "representation and weighting (status.segments, status.weighting):\n" + strings.Join(lines, "\n") + "\n\n"
 }
 
 // metricsSummary scrapes the operator and lists the headline cx_* series.

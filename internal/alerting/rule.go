@@ -39,7 +39,11 @@ const (
 //   - per objective, alert CXScorecardObjectiveNotMet on
 //     cx_scorecard_objective_met{namespace,scorecard,objective} == 0 (not
 //     met: Warning, Fail or no data) for spec.alerting.for, with severity
-//     objectiveSeverity or the objective's alertSeverity;
+//     objectiveSeverity or the objective's alertSeverity; for an objective
+//     with decision Confident, "unless" its
+//     cx_scorecard_objective_result{result="Inconclusive"} is 1, so that
+//     it alerts only on confident failures (and on no data), never
+//     because the interval cannot tell yet;
 //   - alert CXScorecardFailing on
 //     cx_scorecard_result{namespace,scorecard,result="Fail"} == 1 for
 //     spec.alerting.for, with severity resultSeverity.
@@ -70,9 +74,15 @@ func RuleFor(sc *cxv1alpha1.Scorecard) *unstructured.Unstructured {
 		if o.Key {
 			desc += " It is a key objective: the scorecard fails while it fails or has no data."
 		}
+		expr := fmt.Sprintf("cx_scorecard_objective_met{namespace=%q,scorecard=%q,objective=%q} == 0", ns, name, o.Name)
+		if o.DecisionOrDefault() == cxv1alpha1.DecisionConfident {
+			desc += " Its decision is Confident: an Inconclusive result (the interval cannot tell) does not alert."
+			expr += fmt.Sprintf(" unless on (namespace, scorecard, objective) cx_scorecard_objective_result{namespace=%q,scorecard=%q,objective=%q,result=\"Inconclusive\"} == 1",
+				ns, name, o.Name)
+		}
 		rules = append(rules, map[string]any{
 			"alert":  AlertObjectiveNotMet,
-			"expr":   fmt.Sprintf("cx_scorecard_objective_met{namespace=%q,scorecard=%q,objective=%q} == 0", ns, name, o.Name),
+			"expr":   expr,
 			"for":    forText,
 			"labels": alertLabels(a.Labels, orDefault(o.AlertSeverity, objectiveSeverity), "objective", o.Name),
 			"annotations": alertAnnotations(a.Annotations,

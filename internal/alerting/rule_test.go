@@ -26,7 +26,7 @@ var updateGolden = flag.Bool("update", false, "rewrite the golden files in testd
 // testdata/.
 func alertingCards() map[string]*cxv1alpha1.Scorecard {
 	support := fixtures.Scorecard("shop", "support-experience",
-		fixtures.AsKey(fixtures.FromSurvey(fixtures.Objective("csat", 3, "80..", "70.."), "support-csat", "")),
+		fixtures.AsKey(fixtures.Confident(fixtures.FromSurvey(fixtures.Objective("csat", 3, "80..", "70.."), "support-csat", ""))),
 		fixtures.FromSurvey(fixtures.Objective("enough-answers", 1, "30..", ""), "support-csat", cxv1alpha1.SurveyValueResponses),
 		fixtures.FromTouchpoint(fixtures.Objective("first-response", 2, "..7200", "..14400"), "helpdesk", "first_response_seconds"),
 		fixtures.FromTouchpoint(fixtures.Objective("backlog", 1, "..15", "..25"), "helpdesk", "backlog_per_agent"),
@@ -161,8 +161,10 @@ func TestPrometheusRulesFireAsDocumented(t *testing.T) {
 	annotations := map[string]map[string]any{} // by alert + objective
 	for _, rule := range rules(sc) {
 		key := rule["alert"].(string)
-		if strings.Contains(rule["expr"].(string), `objective="first-response"`) {
-			key += "/first-response"
+		for _, o := range []string{"first-response", "csat"} {
+			if strings.Contains(rule["expr"].(string), `objective="`+o+`"`) {
+				key += "/" + o
+			}
 		}
 		annotations[key] = rule["annotations"].(map[string]any)
 	}
@@ -173,18 +175,41 @@ func TestPrometheusRulesFireAsDocumented(t *testing.T) {
 			"interval": "1m",
 			"input_series": []any{
 				// Met for 5 minutes, then not met.
-				map[string]any{"series": `cx_scorecard_objective_met{namespace="shop",scorecard="support-experience",objective="first-response"}`, "values": "1x4 0x60"},
+				map[string]any{"series": `cx_scorecard_objective_met{namespace="shop",scorecard="support-experience",objective="first-response"}`, "values": "1x4 0x80"},
 				// Passing for 10 minutes, then failing.
 				map[string]any{"series": `cx_scorecard_result{namespace="shop",scorecard="support-experience",result="Fail"}`, "values": "0x9 1x60"},
+				// csat (decision Confident): Inconclusive (not met) from 0
+				// to 49m, then a confident Fail.
+				map[string]any{"series": `cx_scorecard_objective_met{namespace="shop",scorecard="support-experience",objective="csat"}`, "values": "0x80"},
+				map[string]any{"series": `cx_scorecard_objective_result{namespace="shop",scorecard="support-experience",objective="csat",result="Inconclusive"}`, "values": "1x49 0x31"},
 			},
 			"alert_rule_test": []any{
 				// Not met since 5m, for 30m: pending at 30m, firing from 35m.
+				// csat, inconclusive for 49m, does not alert then.
 				map[string]any{"eval_time": "30m", "alertname": alerting.AlertObjectiveNotMet, "exp_alerts": []any{}},
 				map[string]any{"eval_time": "36m", "alertname": alerting.AlertObjectiveNotMet, "exp_alerts": []any{map[string]any{
 					"exp_labels": map[string]string{"namespace": "shop", "scorecard": "support-experience", "objective": "first-response",
 						"severity": "page", "team": "support"},
 					"exp_annotations": annotations[alerting.AlertObjectiveNotMet+"/first-response"],
 				}}},
+				// csat fails confidently from 50m: firing from 80m, not before.
+				map[string]any{"eval_time": "79m", "alertname": alerting.AlertObjectiveNotMet, "exp_alerts": []any{map[string]any{
+					"exp_labels": map[string]string{"namespace": "shop", "scorecard": "support-experience", "objective": "first-response",
+						"severity": "page", "team": "support"},
+					"exp_annotations": annotations[alerting.AlertObjectiveNotMet+"/first-response"],
+				}}},
+				map[string]any{"eval_time": "80m", "alertname": alerting.AlertObjectiveNotMet, "exp_alerts": []any{
+					map[string]any{
+						"exp_labels": map[string]string{"namespace": "shop", "scorecard": "support-experience", "objective": "first-response",
+							"severity": "page", "team": "support"},
+						"exp_annotations": annotations[alerting.AlertObjectiveNotMet+"/first-response"],
+					},
+					map[string]any{
+						"exp_labels": map[string]string{"namespace": "shop", "scorecard": "support-experience", "objective": "csat",
+							"severity": "warning", "team": "support"},
+						"exp_annotations": annotations[alerting.AlertObjectiveNotMet+"/csat"],
+					},
+				}},
 				// Failing since 10m: firing from 40m.
 				map[string]any{"eval_time": "36m", "alertname": alerting.AlertScorecardFailed, "exp_alerts": []any{}},
 				map[string]any{"eval_time": "41m", "alertname": alerting.AlertScorecardFailed, "exp_alerts": []any{map[string]any{

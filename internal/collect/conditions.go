@@ -12,8 +12,9 @@ import (
 // Conditions are a Touchpoint's Ready and CollectorsHealthy conditions
 // (the controller sets their generation).
 //
-// Ready is False for a configuration problem first (InvalidExpression,
-// SecretNotFound, SecretKeyNotFound), then CollectorsFailing when the last
+// Ready is False for a configuration problem first (InvalidCollector,
+// InvalidExpression, SecretNotFound, SecretKeyNotFound), then
+// CollectorsFailing when the last
 // run of a collector failed, then CollectorsPending until every collector
 // has run once; True (CollectorsSucceeded) otherwise. Derived metrics
 // without a value (an input without value, a division by zero) say why in
@@ -21,7 +22,9 @@ import (
 //
 // CollectorsHealthy is True (CollectorsSucceeded) when the last run of
 // every collector succeeded, False with CollectorsFailing (naming them and
-// their errors) or CollectorsPending otherwise.
+// their errors) or CollectorsPending otherwise. Its message also carries
+// the warnings of healthy collectors (a list read only in part), so that a
+// partial value is never silent.
 func Conditions(res StatusResult, exprErr error, secretErr *Error) []metav1.Condition {
 	total := len(res.Collectors)
 	healthy := metav1.Condition{Type: cxv1alpha1.ConditionCollectorsHealthy}
@@ -38,9 +41,14 @@ func Conditions(res StatusResult, exprErr error, secretErr *Error) []metav1.Cond
 		healthy.Status, healthy.Reason = metav1.ConditionTrue, cxv1alpha1.ReasonCollectorsSucceeded
 		healthy.Message = fmt.Sprintf("the last run of all %d collectors succeeded", total)
 	}
+	if len(res.Warnings) > 0 {
+		healthy.Message += "; " + strings.Join(res.Warnings, "; ")
+	}
 
 	ready := metav1.Condition{Type: cxv1alpha1.ConditionReady, Status: metav1.ConditionFalse}
 	switch {
+	case res.Invalid != nil:
+		ready.Reason, ready.Message = cxv1alpha1.ReasonInvalidCollector, res.Invalid.Error()
 	case exprErr != nil:
 		ready.Reason, ready.Message = cxv1alpha1.ReasonInvalidExpression, exprErr.Error()
 	case secretErr != nil:

@@ -137,11 +137,15 @@ func redactURL(raw string) string {
 }
 
 // truncate bounds a message to MaxErrorLength bytes (on a rune boundary).
-func truncate(s string) string {
-	if len(s) <= MaxErrorLength {
+func truncate(s string) string { return truncateTo(s, MaxErrorLength) }
+
+// truncateTo bounds a message to n bytes (on a rune boundary), ending it
+// with "..." when cut.
+func truncateTo(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	cut := MaxErrorLength - len("...")
+	cut := n - len("...")
 	for cut > 0 && !utf8Start(s[cut]) {
 		cut--
 	}

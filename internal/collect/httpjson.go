@@ -12,14 +12,16 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"k8s.io/client-go/util/jsonpath"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 )
 
-// HTTPRunner fetches a JSON document with GET and picks one number in it
-// with a JSONPath (client-go's util/jsonpath, kubectl's syntax).
+// HTTPRunner fetches a JSON document and picks one number in it with a
+// JSONPath (client-go's util/jsonpath, kubectl's syntax), or reduces the
+// items of a list, over its pages, to one number (aggregate).
 type HTTPRunner struct {
 	// Env provides Secrets, transports and the response cap.
 	Env *Env
@@ -32,48 +34,74 @@ type HTTPRunner struct {
 	Source cxv1alpha1.HTTPSource
 }
 
-// Run fetches the document and returns the number at the JSONPath.
+// Run fetches the document and returns its number (Collect without the
+// reason for no value and the warning).
 func (r *HTTPRunner) Run(ctx context.Context) (float64, error) {
-	path := jsonpath.New("value").AllowMissingKeys(false)
-	if err := path.Parse(r.Source.JSONPath); err != nil {
-		return 0, errorf(ErrConfig, "%s.jsonPath %s is not a valid JSONPath: %v", r.Field, r.Source.JSONPath, err)
+	out, err := r.Collect(ctx)
+	if err == nil && out.NoValue != "" {
+		return 0, errorf(ErrResult, "%s", out.NoValue)
+	}
+	return out.Value, err
+}
+
+// Collect fetches the document, or the pages of the list, and returns the
+// number, scaled: the one the JSONPath selects, or the aggregate of the
+// items of every page. An aggregate of nothing (a mean of an empty list)
+// is an Outcome without value and with a reason; maxPages reached with
+// pages left is a Warning.
+func (r *HTTPRunner) Collect(ctx context.Context) (Outcome, error) {
+	plan, cerr := compileHTTP(r.Field, &r.Source)
+	if cerr != nil {
+		return Outcome{}, cerr
 	}
 	rt, err := r.Env.roundTripper(ctx, r.Namespace, r.Field, r.Source.TLS)
 	if err != nil {
-		return 0, err
+		return Outcome{}, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.Source.URL, nil)
+	header, err := r.requestHeaders(ctx)
 	if err != nil {
-		return 0, errorf(ErrConfig, "%s.url: %v", r.Field, err)
+		return Outcome{}, err
 	}
-	req.Header.Set("Accept", "application/json")
-	for i, h := range r.Source.Headers {
-		switch {
-		case h.Value != nil:
-			req.Header.Set(h.Name, *h.Value)
-		case h.ValueFrom != nil:
-			v, err := r.Env.secret(ctx, r.Namespace, fmt.Sprintf("%s.headers[%d].valueFrom", r.Field, i), *h.ValueFrom)
-			if err != nil {
-				return 0, err
-			}
-			req.Header.Set(h.Name, strings.TrimSpace(string(v)))
+	start := time.Now()
+	values := placeholderValues(start, r.Source.WindowOrDefault())
+	first, cerr := plan.firstURL(values)
+	if cerr != nil {
+		return Outcome{}, cerr
+	}
+	var body []byte
+	if r.Source.Body != "" {
+		body = []byte(renderPlaceholders(r.Source.Body, values))
+	}
+	client := &http.Client{Transport: rt, CheckRedirect: sameHostRedirects}
+
+	var out Outcome
+	if plan.agg == nil {
+		data, ferr := fetch(ctx, client, plan.method, first, body, header)
+		if ferr != nil {
+			return Outcome{}, ferr
+		}
+		doc, derr := decodeDocument(data)
+		if derr != nil {
+			return Outcome{}, derr
+		}
+		v, perr := pickNumber(doc, plan.path, r.Source.JSONPath)
+		if perr != nil {
+			return Outcome{}, perr
+		}
+		out.Value = v
+	} else {
+		pg := &pager{plan: plan, client: client, header: header, first: first, body: body}
+		if out, err = pg.collect(ctx, plan.agg.start(start)); err != nil {
+			return Outcome{}, err
 		}
 	}
-	target := "GET " + redactURL(r.Source.URL)
-	resp, err := (&http.Client{Transport: rt, CheckRedirect: sameHostRedirects}).Do(req)
-	if err != nil {
-		return 0, classify(err, target)
+	if out.NoValue == "" {
+		out.Value *= plan.scale
+		if math.IsNaN(out.Value) || math.IsInf(out.Value, 0) {
+			return Outcome{}, errorf(ErrResult, "the collected number (scaled by %s.scale) is not finite", r.Field)
+		}
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
-		return 0, errorf(ErrHTTPStatus, "%s: %s", target, statusText(resp.StatusCode))
-	}
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, classify(err, target)
-	}
-	return PickNumber(body, path, r.Source.JSONPath)
+	return out, nil
 }
 
 // sameHostRedirects follows at most 5 redirects and only to the same
@@ -103,26 +131,62 @@ func statusText(code int) string {
 // match, or several matches is an error. The messages never quote the
 // document.
 func PickNumber(body []byte, path *jsonpath.JSONPath, expr string) (float64, error) {
+	doc, err := decodeDocument(body)
+	if err != nil {
+		return 0, err
+	}
+	v, perr := pickNumber(doc, path, expr)
+	if perr != nil {
+		return 0, perr
+	}
+	return v, nil
+}
+
+// decodeDocument decodes one JSON document, numbers as int64 or float64.
+func decodeDocument(body []byte) (any, *Error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var doc any
 	if err := dec.Decode(&doc); err != nil {
-		return 0, errorf(ErrInvalidResponse, "response is not JSON (%s)", jsonErrorWhere(err, len(body)))
+		return nil, errorf(ErrInvalidResponse, "response is not JSON (%s)", jsonErrorWhere(err, len(body)))
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return 0, errorf(ErrInvalidResponse, "response is not one JSON document (trailing data after offset %d)", dec.InputOffset())
+		return nil, errorf(ErrInvalidResponse, "response is not one JSON document (trailing data after offset %d)", dec.InputOffset())
 	}
 	doc, err := convertNumbers(doc)
 	if err != nil {
-		return 0, errorf(ErrInvalidResponse, "response is not usable JSON (%v)", err)
+		return nil, errorf(ErrInvalidResponse, "response is not usable JSON (%v)", err)
 	}
+	return doc, nil
+}
+
+// findAll returns every value the JSONPath matches in doc, unwrapped.
+func findAll(doc any, path *jsonpath.JSONPath, expr string) ([]any, *Error) {
 	results, err := path.FindResults(doc)
 	if err != nil {
-		return 0, errorf(ErrResult, "JSONPath %s found nothing: %s", expr, firstLine(err.Error()))
+		return nil, errorf(ErrResult, "JSONPath %s found nothing: %s", expr, firstLine(err.Error()))
 	}
-	var found []reflect.Value
+	n := 0
 	for _, r := range results {
-		found = append(found, r...)
+		n += len(r)
+	}
+	found := make([]any, 0, n)
+	for _, r := range results {
+		for _, v := range r {
+			for v.Kind() == reflect.Interface && !v.IsNil() {
+				v = v.Elem()
+			}
+			found = append(found, valueOf(v))
+		}
+	}
+	return found, nil
+}
+
+// pickNumber returns the one number the JSONPath selects in doc.
+func pickNumber(doc any, path *jsonpath.JSONPath, expr string) (float64, *Error) {
+	found, err := findAll(doc, path, expr)
+	if err != nil {
+		return 0, err
 	}
 	switch len(found) {
 	case 0:
@@ -131,19 +195,16 @@ func PickNumber(body []byte, path *jsonpath.JSONPath, expr string) (float64, err
 	default:
 		return 0, errorf(ErrResult, "JSONPath %s matched %d values; select exactly one", expr, len(found))
 	}
-	v := found[0]
-	for v.Kind() == reflect.Interface && !v.IsNil() {
-		v = v.Elem()
-	}
 	var f float64
-	switch x := valueOf(v).(type) {
+	switch x := found[0].(type) {
 	case int64:
 		f = float64(x)
 	case float64:
 		f = x
 	case string:
-		f, err = strconv.ParseFloat(strings.TrimSpace(x), 64)
-		if err != nil {
+		var perr error
+		f, perr = strconv.ParseFloat(strings.TrimSpace(x), 64)
+		if perr != nil {
 			return 0, errorf(ErrResult, "value at %s is a string that does not hold a number", expr)
 		}
 	case nil:

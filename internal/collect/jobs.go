@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
 )
@@ -93,11 +95,50 @@ func secretRefs(tp *cxv1alpha1.Touchpoint) []secretRef {
 					refs = append(refs, secretRef{fmt.Sprintf("%s.headers[%d].valueFrom", f, j), *h.ValueFrom})
 				}
 			}
+			if r := c.HTTP.BearerTokenSecretRef; r != nil {
+				refs = append(refs, secretRef{f + ".bearerTokenSecretRef", *r})
+			}
+			if b := c.HTTP.BasicAuth; b != nil {
+				refs = append(refs, secretRef{f + ".basicAuth.usernameSecretRef", b.UsernameSecretRef},
+					secretRef{f + ".basicAuth.passwordSecretRef", b.PasswordSecretRef})
+			}
 			tlsRef(f, c.HTTP.TLS)
 		}
 	}
 	return refs
 }
+
+// CheckCollectors checks what admission cannot in the collectors of a
+// spec: their where and value CEL expressions compile and type-check,
+// their JSONPaths parse, their placeholders are known. It reports every
+// problem, each naming its field (spec.collectors[2].http.where: ...) and
+// cut to a few hundred bytes, nil when there is none. CEL programs are
+// compiled once per text (cached), so a reconcile costs microseconds.
+func CheckCollectors(spec *cxv1alpha1.TouchpointSpec) error {
+	var problems []string
+	for i := range spec.Collectors {
+		c := &spec.Collectors[i]
+		switch {
+		case c.HTTP != nil:
+			_, p := compileHTTPProblems(fmt.Sprintf("spec.collectors[%d].http", i), c.HTTP)
+			problems = append(problems, p...)
+		case c.Prometheus != nil && c.Prometheus.Aggregate != "":
+			_, p := compileAggregation(fmt.Sprintf("spec.collectors[%d].prometheus", i), c.Prometheus.Aggregation, "")
+			problems = append(problems, p...)
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	for i, p := range problems {
+		problems[i] = truncateTo(p, maxProblemLength)
+	}
+	return errors.New(truncateTo(strings.Join(problems, "; "), 8*maxProblemLength))
+}
+
+// maxProblemLength bounds one problem of CheckCollectors' message (CEL's
+// syntax errors list every token it expected).
+const maxProblemLength = 240
 
 // CheckSecrets reports the first Secret reference of the touchpoint that
 // cannot be resolved: an *Error whose Reason is SecretNotFound or

@@ -17,7 +17,8 @@ import (
 )
 
 // PrometheusRunner runs an instant query against a Prometheus-compatible
-// HTTP API (client_golang's api/prometheus/v1) and returns its one sample.
+// HTTP API (client_golang's api/prometheus/v1) and returns its one sample,
+// or reduces the series of its vector to one number (aggregate).
 type PrometheusRunner struct {
 	// Env provides Secrets, transports and the response cap.
 	Env *Env
@@ -30,23 +31,55 @@ type PrometheusRunner struct {
 	Source cxv1alpha1.PrometheusSource
 }
 
-// Run queries the source. The query gets the time left before ctx's
-// deadline as its server-side timeout.
+// Run queries the source (Collect without the reason for no value).
 func (r *PrometheusRunner) Run(ctx context.Context) (float64, error) {
+	out, err := r.Collect(ctx)
+	if err == nil && out.NoValue != "" {
+		return 0, errorf(ErrResult, "%s", out.NoValue)
+	}
+	return out.Value, err
+}
+
+// Collect queries the source. The query gets the time left before ctx's
+// deadline as its server-side timeout. Without aggregate the result must
+// be one sample (SingleSample); with it, AggregateSamples reduces the
+// series.
+func (r *PrometheusRunner) Collect(ctx context.Context) (Outcome, error) {
+	var agg *aggregation
+	if r.Source.Aggregate != "" {
+		a, problems := compileAggregation(r.Field, r.Source.Aggregation, "")
+		if len(problems) > 0 {
+			return Outcome{}, errorf(ErrConfig, "%s", strings.Join(problems, "; "))
+		}
+		agg = a
+	}
+	v, err := r.query(ctx)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if agg == nil {
+		f, err := SingleSample(v)
+		return Outcome{Value: f}, err
+	}
+	return aggregateSamples(ctx, v, agg.startSeries(time.Now()))
+}
+
+// query runs the instant query.
+func (r *PrometheusRunner) query(ctx context.Context) (model.Value, error) {
 	rt, err := r.Env.roundTripper(ctx, r.Namespace, r.Field, r.Source.TLS)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	headers, err := r.authHeaders(ctx)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	if len(headers) > 0 {
 		rt = &withHeaders{next: rt, headers: headers}
 	}
 	c, err := api.NewClient(api.Config{Address: r.Source.Address, RoundTripper: rt})
 	if err != nil {
-		return 0, errorf(ErrConfig, "%s.address: %v", r.Field, err)
+		return nil, errorf(ErrConfig, "%s.address: %v", r.Field, err)
 	}
 	var opts []promv1.Option
 	if deadline, ok := ctx.Deadline(); ok {
@@ -56,9 +89,59 @@ func (r *PrometheusRunner) Run(ctx context.Context) (float64, error) {
 	}
 	v, _, _, err := promv1.NewAPI(c).Query(ctx, r.Source.Query, time.Time{}, opts...)
 	if err != nil {
-		return 0, prometheusError(err, redactURL(r.Source.Address))
+		return nil, prometheusError(err, redactURL(r.Source.Address))
 	}
-	return SingleSample(v)
+	return v, nil
+}
+
+// seriesItem is the item where sees for a series.
+func seriesItem(labels map[string]any, value float64) map[string]any {
+	return map[string]any{"metric": labels, exprValue: value}
+}
+
+// aggregateSamples reduces the series of an instant vector (or a scalar,
+// one item) to one number. Each series is the item
+// {"metric": {label: value...}, "value": sample} for where; its number is
+// the sample value, NaN being no value (left out, like a JSON null).
+func aggregateSamples(ctx context.Context, v model.Value, acc *accumulator) (Outcome, error) {
+	switch r := v.(type) {
+	case *model.Scalar:
+		f := float64(r.Value)
+		if err := acc.add(seriesItem(map[string]any{}, f), &f, func() string { return "the scalar" }); err != nil {
+			return Outcome{}, err
+		}
+	case model.Vector:
+		for i, s := range r {
+			if i%4096 == 4095 && ctx.Err() != nil {
+				return Outcome{}, classify(ctx.Err(), "")
+			}
+			if s.Histogram != nil {
+				return Outcome{}, errorf(ErrResult, "series %d of the vector is a native histogram; reduce it to a number (for example with histogram_quantile)", i+1)
+			}
+			labels := make(map[string]any, len(s.Metric))
+			for k, lv := range s.Metric {
+				labels[string(k)] = string(lv)
+			}
+			f := float64(s.Value)
+			at := func() string { return fmt.Sprintf("series %d of the vector", i+1) }
+			if err := acc.add(seriesItem(labels, f), &f, at); err != nil {
+				return Outcome{}, err
+			}
+		}
+	case model.Matrix:
+		return Outcome{}, errorf(ErrResult, "query returned a range vector of %d series; use an instant vector", len(r))
+	case *model.String:
+		return Outcome{}, errorf(ErrResult, "query returned a string, not a number")
+	case nil:
+		return Outcome{}, errorf(ErrInvalidResponse, "query returned no result")
+	default:
+		return Outcome{}, errorf(ErrResult, "query returned a %s, not a number", v.Type())
+	}
+	out := acc.outcome()
+	if out.NoValue == "" && (math.IsNaN(out.Value) || math.IsInf(out.Value, 0)) {
+		return Outcome{}, errorf(ErrResult, "the %s is not a finite number", acc.agg.kind)
+	}
+	return out, nil
 }
 
 // queryTimeout rounds the time left for the server-side query timeout down
@@ -77,25 +160,12 @@ func queryTimeout(left time.Duration) time.Duration {
 // their Secrets.
 func (r *PrometheusRunner) authHeaders(ctx context.Context) (http.Header, error) {
 	h := http.Header{}
-	switch {
-	case r.Source.BearerTokenSecretRef != nil:
-		tok, err := r.Env.secret(ctx, r.Namespace, r.Field+".bearerTokenSecretRef", *r.Source.BearerTokenSecretRef)
-		if err != nil {
-			return nil, err
-		}
-		h.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
-	case r.Source.BasicAuth != nil:
-		user, err := r.Env.secret(ctx, r.Namespace, r.Field+".basicAuth.usernameSecretRef", r.Source.BasicAuth.UsernameSecretRef)
-		if err != nil {
-			return nil, err
-		}
-		pass, err := r.Env.secret(ctx, r.Namespace, r.Field+".basicAuth.passwordSecretRef", r.Source.BasicAuth.PasswordSecretRef)
-		if err != nil {
-			return nil, err
-		}
-		req, _ := http.NewRequest(http.MethodGet, "http://x", nil)
-		req.SetBasicAuth(string(user), string(pass))
-		h.Set("Authorization", req.Header.Get("Authorization"))
+	auth, err := r.Env.authHeader(ctx, r.Namespace, r.Field, r.Source.BearerTokenSecretRef, r.Source.BasicAuth)
+	if err != nil {
+		return nil, err
+	}
+	if auth != "" {
+		h.Set("Authorization", auth)
 	}
 	return h, nil
 }

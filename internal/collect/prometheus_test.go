@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"math"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
+	"github.com/touchstone-dev/touchstone/internal/fixtures"
 )
 
 // promStub answers /api/v1/query like Prometheus: each query maps to a
@@ -274,4 +276,50 @@ func otherCert(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return der
+}
+
+func TestPrometheusAggregates(t *testing.T) {
+	stub, srv := newPromStub(t)
+	// Error ratios of four payment providers: 0.01, 0.03, 0.02, NaN (no
+	// traffic: 0/0).
+	stub.answers["providers"] = ok("vector", "["+sample(`"provider":"adyen"`, "0.01")+","+sample(`"provider":"stripe"`, "0.03")+","+
+		sample(`"provider":"paypal"`, "0.02")+","+sample(`"provider":"klarna"`, "NaN")+"]")
+	env := newTestEnv(t, nil, EnvOptions{})
+	for _, tc := range []struct {
+		name     string
+		query    string
+		agg      cxv1alpha1.Aggregation
+		want     float64
+		noValue  string
+		errorMsg string
+	}{
+		{"count of series", "providers", cxv1alpha1.Aggregation{Aggregate: cxv1alpha1.AggregateCount}, 4, "", ""},
+		{"max leaves NaN out", "providers", cxv1alpha1.Aggregation{Aggregate: cxv1alpha1.AggregateMax}, 0.03, "", ""},
+		{"median of 0.01, 0.02, 0.03", "providers", cxv1alpha1.Aggregation{Aggregate: cxv1alpha1.AggregateMedian}, 0.02, "", ""},                  // x₍⌈1.5⌉₎ = x₍₂₎
+		{"ratio above 1.5%", "providers", cxv1alpha1.Aggregation{Aggregate: cxv1alpha1.AggregateRatio, Where: "item.value > 0.015"}, 0.5, "", ""}, // stripe, paypal of 4 (NaN > x is false)
+		{"where on a label", "providers", cxv1alpha1.Aggregation{Aggregate: cxv1alpha1.AggregateSum, Where: "item.metric.provider in ['adyen', 'stripe']"}, 0.04, "", ""},
+		{"p90", "three", cxv1alpha1.Aggregation{Aggregate: cxv1alpha1.AggregateQuantile, Quantile: fixtures.Quantity("0.9")}, 3, "", ""},
+		{"a scalar is one item", "scalar", cxv1alpha1.Aggregation{Aggregate: cxv1alpha1.AggregateMean}, 42.5, "", ""},
+		{"no series: no value", "none", cxv1alpha1.Aggregation{Aggregate: cxv1alpha1.AggregateMean}, 0, "the query returned no series, so the mean is undefined", ""},
+		{"no series: count 0", "none", cxv1alpha1.Aggregation{Aggregate: cxv1alpha1.AggregateCount}, 0, "", ""},
+		{"only NaN", "nan", cxv1alpha1.Aggregation{Aggregate: cxv1alpha1.AggregateMin}, 0, "none of the 1 series has a value (null or NaN), so the min is undefined", ""},
+		{"Inf", "inf", cxv1alpha1.Aggregation{Aggregate: cxv1alpha1.AggregateSum}, 0, "", "the scalar: its value is not a finite number"},
+		{"a missing label", "providers", cxv1alpha1.Aggregation{Aggregate: cxv1alpha1.AggregateRatio, Where: "item.metric.region == 'eu'"}, 0, "", "series 1 of the vector: where failed: no such key: region"},
+		{"range vector", "matrix", cxv1alpha1.Aggregation{Aggregate: cxv1alpha1.AggregateCount}, 0, "", "range vector"},
+	} {
+		r := promRunner(env, srv.URL, tc.query)
+		r.Source.Aggregation = tc.agg
+		out, err := r.Collect(context.Background())
+		switch {
+		case tc.errorMsg != "":
+			wantError(t, err, ErrResult, tc.errorMsg)
+		case err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case out.NoValue != tc.noValue || math.Abs(out.Value-tc.want) > 1e-12:
+			t.Errorf("%s: got %+v, want %v (no value %q)", tc.name, out, tc.want, tc.noValue)
+		}
+	}
+	// Without aggregate, several series are still refused.
+	_, err := promRunner(env, srv.URL, "providers").Run(context.Background())
+	wantError(t, err, ErrResult, "query returned 4 series")
 }

@@ -20,6 +20,29 @@ type Runner interface {
 	Run(ctx context.Context) (float64, error)
 }
 
+// Outcome is what a successful run yields: a value, or the reason why
+// there is none, and what the user should know about it.
+type Outcome struct {
+	// Value is the collected value, when NoValue is empty.
+	Value float64
+	// NoValue, when set, says why the run succeeded without a value, for
+	// example a median over an empty list: the metric then has no value
+	// and says why, and the collector is healthy.
+	NoValue string
+	// Warning, when set, qualifies the value, for example a list whose
+	// pages were not all read (maxPages): the CollectorsHealthy condition
+	// carries it.
+	Warning string
+}
+
+// OutcomeRunner is a Runner that can say more than a number. The
+// scheduler calls Collect instead of Run when a runner implements it.
+type OutcomeRunner interface {
+	Runner
+	// Collect fetches the value, or says why there is none.
+	Collect(ctx context.Context) (Outcome, error)
+}
+
 // RunnerFunc adapts a function to Runner.
 type RunnerFunc func(ctx context.Context) (float64, error)
 
@@ -73,11 +96,18 @@ type CollectorState struct {
 	// ErrorReason is the condition reason of a configuration error
 	// (SecretNotFound, SecretKeyNotFound), if any.
 	ErrorReason string
-	// HasValue is true once a run succeeded; Value is then the value of
-	// the last successful run (kept through failures).
+	// HasValue is true once a run succeeded with a value; Value is then
+	// the value of the last successful run (kept through failures). A
+	// success without a value (NoValue) clears it.
 	HasValue bool
 	// Value is the last value collected.
 	Value float64
+	// NoValue is why the last successful run yielded no value (an empty
+	// list), empty when it yielded one.
+	NoValue string
+	// Warning qualifies the value of the last successful run (a list
+	// read only in part), empty otherwise.
+	Warning string
 }
 
 // RunInfo describes one finished run, for SchedulerOptions.OnRun.
@@ -300,7 +330,7 @@ func (s *Scheduler) worker(ctx context.Context, work <-chan dispatch) {
 func (s *Scheduler) run(ctx context.Context, d dispatch) (dispatch, bool) {
 	started := time.Now()
 	rctx, cancel := context.WithTimeout(ctx, d.timeout)
-	v, err := safeRun(rctx, d.runner)
+	out, err := safeRun(rctx, d.runner)
 	cancel()
 	elapsed := time.Since(started)
 	if ctx.Err() != nil {
@@ -319,7 +349,7 @@ func (s *Scheduler) run(ctx context.Context, d dispatch) (dispatch, bool) {
 	}
 
 	s.mu.Lock()
-	notify, counted := s.completeLocked(d, started, v, cerr)
+	notify, counted := s.completeLocked(d, started, out, cerr)
 	next, more := s.releaseSourceLocked(d.source)
 	s.mu.Unlock()
 
@@ -336,21 +366,26 @@ func (s *Scheduler) run(ctx context.Context, d dispatch) (dispatch, bool) {
 	return next, more
 }
 
-// safeRun runs r, turning a panic into an error.
-func safeRun(ctx context.Context, r Runner) (v float64, err error) {
+// safeRun runs r (through Collect when it is an OutcomeRunner), turning
+// a panic into an error.
+func safeRun(ctx context.Context, r Runner) (out Outcome, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = errorf(ErrConfig, "collector panicked: %v", p)
 		}
 	}()
-	return r.Run(ctx)
+	if or, ok := r.(OutcomeRunner); ok {
+		return or.Collect(ctx)
+	}
+	v, err := r.Run(ctx)
+	return Outcome{Value: v}, err
 }
 
 // completeLocked records a finished run and plans the next one. It
 // returns whether the touchpoint's round is over and changed something
 // (notify), and whether the run's result counted (not for a removed
 // collector, nor for a spec that changed during the run).
-func (s *Scheduler) completeLocked(d dispatch, started time.Time, v float64, err *Error) (notify, counted bool) {
+func (s *Scheduler) completeLocked(d dispatch, started time.Time, out Outcome, err *Error) (notify, counted bool) {
 	j, tp := d.j, d.j.tp
 	tp.inflight--
 	j.running = false
@@ -362,7 +397,7 @@ func (s *Scheduler) completeLocked(d dispatch, started time.Time, v float64, err
 			// spec. Run the new one at once.
 			j.planned = now
 		default:
-			if j.st.apply(started, v, err) {
+			if j.st.apply(started, out, err) {
 				tp.changed = true
 			}
 			counted = true
@@ -401,15 +436,24 @@ func (s *Scheduler) releaseSourceLocked(name string) (dispatch, bool) {
 }
 
 // apply records the outcome of a run and reports whether it changed
-// anything but times: a run that succeeds with the same value as the
-// last one changes nothing.
-func (st *CollectorState) apply(started time.Time, v float64, err *Error) bool {
+// anything but times: a run that succeeds with the same value (or the
+// same reason for none, and the same warning) as the last one changes
+// nothing.
+func (st *CollectorState) apply(started time.Time, out Outcome, err *Error) bool {
 	first := !st.Ran
 	st.Ran = true
 	st.LastRun = started
 	if err == nil {
-		changed := first || !st.HasValue || st.Value != v || st.ConsecutiveFailures != 0
-		st.HasValue, st.Value, st.LastSuccess = true, v, started
+		has := out.NoValue == ""
+		changed := first || st.HasValue != has || (has && st.Value != out.Value) || st.NoValue != out.NoValue ||
+			st.Warning != out.Warning || st.ConsecutiveFailures != 0
+		st.LastSuccess = started
+		st.NoValue, st.Warning = out.NoValue, out.Warning
+		if has {
+			st.HasValue, st.Value = true, out.Value
+		} else {
+			st.HasValue, st.Value = false, 0
+		}
 		st.ConsecutiveFailures, st.LastError, st.ErrorNote, st.ErrorKind, st.ErrorReason = 0, "", "", "", ""
 		return changed
 	}

@@ -2,6 +2,7 @@ package collect
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -387,5 +388,34 @@ func TestSlotAfter(t *testing.T) {
 		if n < 50 {
 			t.Errorf("only %d of 1000 touchpoints in tenth %d of the interval: %v", n, i, phases)
 		}
+	}
+}
+
+// outcomeRunner says more than a number.
+type outcomeRunner struct{ out Outcome }
+
+func (o outcomeRunner) Run(context.Context) (float64, error)     { return -1, errors.New("Run called") }
+func (o outcomeRunner) Collect(context.Context) (Outcome, error) { return o.out, nil }
+
+func TestSchedulerUsesOutcomes(t *testing.T) {
+	key := types.NamespacedName{Namespace: "ns", Name: "helpdesk"}
+	s := NewScheduler(SchedulerOptions{Workers: 2})
+	startScheduler(t, s)
+	s.Sync(key, []Job{
+		{Name: "empty", Metric: "m1", Interval: time.Hour, Timeout: time.Second, Source: "x", Fingerprint: "1",
+			Runner: outcomeRunner{Outcome{NoValue: "the list is empty, so the median is undefined"}}},
+		{Name: "partial", Metric: "m2", Interval: time.Hour, Timeout: time.Second, Source: "x", Fingerprint: "1",
+			Runner: outcomeRunner{Outcome{Value: 3, Warning: "read 10 pages (maxPages) and more remain"}}},
+	})
+	waitFor(t, 2*time.Second, "both runs", func() bool {
+		st := s.Snapshot(key)
+		return len(st) == 2 && st[0].Ran && st[1].Ran
+	})
+	st := s.Snapshot(key)
+	if st[0].HasValue || st[0].NoValue == "" || st[0].ConsecutiveFailures != 0 || st[0].LastError != "" {
+		t.Errorf("empty: %+v", st[0])
+	}
+	if !st[1].HasValue || st[1].Value != 3 || st[1].Warning == "" {
+		t.Errorf("partial: %+v", st[1])
 	}
 }

@@ -51,6 +51,13 @@ type StatusResult struct {
 	// Pending are the collectors that never ran; Failing those whose last
 	// run failed, and FailingErrors "name: error" for each of them.
 	Pending, Failing, FailingErrors []string
+	// Warnings are "name: warning" for each collector whose last
+	// successful run qualified its value (a list read only in part).
+	Warnings []string
+	// Invalid says which collectors' specs cannot be used (a where or
+	// value that does not compile, a JSONPath that does not parse), each
+	// naming its field; nil when all can.
+	Invalid error
 }
 
 // BuildStatus computes the metrics and collectors of a touchpoint's
@@ -65,11 +72,15 @@ type StatusResult struct {
 // its error. Derived metrics are evaluated over the metrics that have a
 // value. A metric's since moves only when its value changes (or is lost);
 // all times are whole seconds, as the API server stores them.
+//
+// It also checks the collectors' specs beyond what admission can (CEL
+// expressions, JSONPaths): Invalid reports those that cannot be used.
 func BuildStatus(in StatusInput) StatusResult {
 	b := newStatusBuilder(in)
 	for _, c := range in.Spec.Collectors {
 		b.addCollector(c)
 	}
+	b.res.Invalid = CheckCollectors(in.Spec)
 	if len(in.Spec.Derived) > 0 && in.Derived != nil {
 		results := in.Derived.Evaluate(b.values)
 		for i, d := range in.Spec.Derived {
@@ -135,7 +146,7 @@ func (b *statusBuilder) addCollector(c cxv1alpha1.Collector) {
 	last := ""
 	if st.HasValue {
 		last, raw, haveRaw = FormatValue(st.Value), st.Value, true
-	} else if hasPM {
+	} else if hasPM && st.NoValue == "" {
 		last = pm.Value
 	}
 	switch {
@@ -143,6 +154,9 @@ func (b *statusBuilder) addCollector(c cxv1alpha1.Collector) {
 		m.Value, m.Reason = pm.Value, pm.Reason
 	case !ran:
 		m.Reason = fmt.Sprintf("collector %s has not run yet", c.Name)
+	case st.NoValue != "" && st.ConsecutiveFailures == 0:
+		// The last run succeeded and found nothing to measure.
+		m.Reason = fmt.Sprintf("collector %s: %s", c.Name, st.NoValue)
 	case last != "" && st.ConsecutiveFailures < b.stale:
 		m.Value = last
 	default:
@@ -180,6 +194,9 @@ func (b *statusBuilder) addCollector(c cxv1alpha1.Collector) {
 		b.res.FailingErrors = append(b.res.FailingErrors, c.Name+": "+cs.LastError)
 	default:
 		b.res.Healthy++
+		if st.Warning != "" && ran {
+			b.res.Warnings = append(b.res.Warnings, c.Name+": "+st.Warning)
+		}
 	}
 }
 

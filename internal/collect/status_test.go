@@ -2,6 +2,7 @@ package collect
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -215,5 +216,59 @@ func TestTransitions(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("transition %d: %+v, want %+v", i, got[i], want[i])
 		}
+	}
+}
+
+// TestBuildStatusNoValueAndWarnings: a run that succeeds over an empty
+// list leaves its metric without value (the previous status's value is
+// not kept), with the reason, and the collector healthy; a partial list
+// is said in CollectorsHealthy; a collector spec that cannot be used
+// makes Ready False with InvalidCollector.
+func TestBuildStatusNoValueAndWarnings(t *testing.T) {
+	spec := statusSpec()
+	t0 := time.Now()
+	since := metav1.NewTime(t0.Add(-time.Hour).Truncate(time.Second))
+	prev := &cxv1alpha1.TouchpointStatus{Metrics: []cxv1alpha1.MetricStatus{{Name: "churned", Value: "5", Unit: "count", Source: "churned", Since: &since}}}
+	var churned CollectorState
+	churned.Name = "churned"
+	churned.apply(t0, Outcome{Value: 5}, nil)
+	if changed := churned.apply(t0.Add(time.Minute), Outcome{NoValue: "the list is empty, so the median is undefined"}, nil); !changed {
+		t.Error("losing the value is not a change")
+	}
+	customers := ok1("customers", 200, t0)
+	customers.Warning = "read 10 pages (maxPages) and more remain: the value covers those 10 pages only"
+	res := BuildStatus(StatusInput{Spec: spec, Previous: prev, Derived: statusDerived(spec), Now: t0, Collectors: []CollectorState{churned, customers}})
+	if m := metricOf(res, "churned"); m.Value != "" || m.Reason != "collector churned: the list is empty, so the median is undefined" {
+		t.Errorf("churned: %+v", m)
+	}
+	if m := metricOf(res, "churn_ratio"); m.Value != "" || m.Reason != "no value yet for churned" {
+		t.Errorf("churn_ratio: %+v", m)
+	}
+	if res.Healthy != 2 || len(res.Values) != 1 {
+		t.Errorf("healthy %d, values %+v", res.Healthy, res.Values)
+	}
+	conds := Conditions(res, nil, nil)
+	if h := conds[0]; h.Status != metav1.ConditionTrue ||
+		h.Message != "the last run of all 2 collectors succeeded; customers: read 10 pages (maxPages) and more remain: the value covers those 10 pages only" {
+		t.Errorf("CollectorsHealthy: %+v", h)
+	}
+	if r := conds[1]; r.Status != metav1.ConditionTrue || r.Message != conds[0].Message {
+		t.Errorf("Ready: %+v", r)
+	}
+	// The same empty list again changes nothing; a value again does.
+	if churned.apply(t0.Add(2*time.Minute), Outcome{NoValue: "the list is empty, so the median is undefined"}, nil) {
+		t.Error("the same outcome is a change")
+	}
+	if !churned.apply(t0.Add(3*time.Minute), Outcome{Value: 7}, nil) || !churned.HasValue || churned.NoValue != "" {
+		t.Errorf("a value again: %+v", churned)
+	}
+
+	// A where that does not compile.
+	spec.Collectors[0].HTTP = &cxv1alpha1.HTTPSource{URL: "http://x", JSONPath: "{.a[*]}",
+		Aggregation: cxv1alpha1.Aggregation{Aggregate: cxv1alpha1.AggregateRatio, Where: "item.score = 'good'"}}
+	res = BuildStatus(StatusInput{Spec: spec, Previous: prev, Derived: statusDerived(spec), Now: t0, Collectors: []CollectorState{churned, customers}})
+	r := Conditions(res, nil, nil)[1]
+	if r.Status != metav1.ConditionFalse || r.Reason != cxv1alpha1.ReasonInvalidCollector || !strings.HasPrefix(r.Message, "spec.collectors[0].http.where: ") {
+		t.Errorf("Ready: %+v", r)
 	}
 }

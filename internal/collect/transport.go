@@ -5,12 +5,14 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,6 +62,31 @@ func (e *Env) secret(ctx context.Context, namespace, field string, ref cxv1alpha
 		return nil, &Error{Kind: ErrSecret, Reason: serr.Reason, Message: truncate(serr.Message)}
 	}
 	return v, err
+}
+
+// authHeader is the Authorization header of a source's bearer token or
+// basic credentials, read from their Secrets ("" when it has neither);
+// field is the source's spec path, for messages.
+func (e *Env) authHeader(ctx context.Context, namespace, field string, bearer *cxv1alpha1.SecretKeyRef, basic *cxv1alpha1.BasicAuth) (string, error) {
+	switch {
+	case bearer != nil:
+		tok, err := e.secret(ctx, namespace, field+".bearerTokenSecretRef", *bearer)
+		if err != nil {
+			return "", err
+		}
+		return "Bearer " + strings.TrimSpace(string(tok)), nil
+	case basic != nil:
+		user, err := e.secret(ctx, namespace, field+".basicAuth.usernameSecretRef", basic.UsernameSecretRef)
+		if err != nil {
+			return "", err
+		}
+		pass, err := e.secret(ctx, namespace, field+".basicAuth.passwordSecretRef", basic.PasswordSecretRef)
+		if err != nil {
+			return "", err
+		}
+		return "Basic " + base64.StdEncoding.EncodeToString([]byte(string(user)+":"+string(pass))), nil
+	}
+	return "", nil
 }
 
 // maxTransports bounds the transports kept; beyond it (many rotations of

@@ -172,6 +172,8 @@ func (e *Env) startOperator() error {
 		return fmt.Errorf("receiver: %w", err)
 	}
 	o.Receiver.Listener = ln
+	// Nothing routes to the local receiver through endpoints: stop at once.
+	o.Receiver.ShutdownDelay = 0
 	e.ReceiverURL = "http://" + ln.Addr().String()
 	if e.cfg.Options != nil {
 		e.cfg.Options(&o)
@@ -320,18 +322,36 @@ func (e *Env) Kubectl(ctx context.Context, stdin io.Reader, args ...string) (str
 // sources at the synthetic ones (and at the real Prometheus, when there is
 // one), as an overlay would in a real cluster.
 func (e *Env) Samples(ctx context.Context) (string, error) {
-	out, err := e.Kubectl(ctx, nil, "kustomize", filepath.Join(testenv.RepoRoot(), "config", "samples"))
+	prometheusURL := ""
+	if e.Prometheus != nil {
+		prometheusURL = e.Prometheus.URL()
+	}
+	return RenderSamples(ctx, e.Sources.URL, prometheusURL)
+}
+
+// RenderSamples renders config/samples with kubectl kustomize, their
+// sources pointed at synthetic sources served at sourcesURL, and their
+// Prometheus at prometheusURL unless it is empty.
+func RenderSamples(ctx context.Context, sourcesURL, prometheusURL string) (string, error) {
+	bin, err := testenv.Kubectl()
 	if err != nil {
 		return "", err
 	}
+	out, err := exec.CommandContext(ctx, bin, "kustomize", filepath.Join(testenv.RepoRoot(), "config", "samples")).Output()
+	if err != nil {
+		return "", fmt.Errorf("kubectl kustomize config/samples: %w", err)
+	}
 	replacements := []string{
-		"http://analytics.larkspur.svc.cluster.local", e.Sources.URL + "/analytics",
-		"http://helpdesk.larkspur.svc.cluster.local", e.Sources.URL + "/helpdesk",
+		"http://analytics.larkspur.svc.cluster.local", sourcesURL + "/analytics",
+		"http://helpdesk.larkspur.svc.cluster.local", sourcesURL + "/helpdesk",
+		"https://larkspur.zendesk.com", sourcesURL + "/zendesk",
+		"https://api.intercom.io", sourcesURL + "/intercom",
+		"https://community.larkspur.example", sourcesURL + "/community",
 	}
-	if e.Prometheus != nil {
-		replacements = append(replacements, "http://prometheus.monitoring.svc.cluster.local:9090", e.Prometheus.URL())
+	if prometheusURL != "" {
+		replacements = append(replacements, "http://prometheus.monitoring.svc.cluster.local:9090", prometheusURL)
 	}
-	return strings.NewReplacer(replacements...).Replace(out), nil
+	return strings.NewReplacer(replacements...).Replace(string(out)), nil
 }
 
 // ApplySamples creates the namespace and applies the samples with kubectl.

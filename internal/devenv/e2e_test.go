@@ -11,6 +11,8 @@ import (
 
 	. "github.com/onsi/gomega"
 	"go.uber.org/zap/zapcore"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/util/retry"
@@ -135,8 +137,16 @@ func TestEndToEnd(t *testing.T) {
 
 	// The production manifests render.
 	for _, dir := range []string{"config/default", "config/samples", "config/crd", "config/rbac", "config/grafana"} {
-		_, err := env.Kubectl(ctx, nil, "kustomize", filepath.Join(testenv.RepoRoot(), dir))
+		out, err := env.Kubectl(ctx, nil, "kustomize", filepath.Join(testenv.RepoRoot(), dir))
 		g.Expect(err).NotTo(HaveOccurred(), dir)
+		if dir == "config/default" {
+			// Two receivers never down together, and the API server
+			// accepts the Deployment and its budget as they are.
+			dep, pdb := expectHighlyAvailable(g, out)
+			g.Expect(env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: dep.Namespace}})).To(Succeed())
+			g.Expect(env.Client.Create(ctx, dep, client.DryRunAll)).To(Succeed())
+			g.Expect(env.Client.Create(ctx, pdb, client.DryRunAll)).To(Succeed())
+		}
 	}
 }
 

@@ -12,16 +12,28 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// HelpdeskToken is the token the synthetic helpdesk API expects: the one
-// in config/samples/secrets.yaml.
-const HelpdeskToken = "helpdesk-demo-token-change-me"
+// The credentials the synthetic APIs expect: those of
+// config/samples/secrets.yaml.
+const (
+	HelpdeskToken = "helpdesk-demo-token-change-me"
+	ZendeskEmail  = "support@larkspur.example"
+	ZendeskToken  = "zendesk-demo-token-change-me"
+	IntercomToken = "intercom-demo-token-change-me"
+)
 
-// Sources are the synthetic systems the Larkspur samples measure: an
-// analytics API and a helpdesk API serving JSON, and the shop's own
-// Prometheus exporter (checkouts, payments, page latency). Their numbers
-// drift slowly, as real ones do, so the demo shows change.
+// Sources are the synthetic systems the Larkspur samples measure: the
+// shop's analytics API (JSON summaries, and JSON:API collections of
+// members, onboarding, quiz answers and education links), its in-house
+// helpdesk stats, Zendesk (ticket metrics, satisfaction ratings),
+// Intercom (conversation search), a Discourse community forum, and the
+// shop's own Prometheus exporter (checkouts, payments, page latency).
+// The list APIs serve documents shaped like the real ones, with their
+// pagination (internal/fixtures/saas names the documentation each
+// follows). Their numbers drift slowly, as real ones do, so the demo
+// shows change.
 type Sources struct {
-	// URL is the base URL: /analytics/..., /helpdesk/..., /metrics.
+	// URL is the base URL: /analytics/..., /helpdesk/..., /zendesk/...,
+	// /intercom/..., /community/..., /metrics.
 	URL string
 
 	srv   *http.Server
@@ -69,6 +81,7 @@ func StartSources() (*Sources, error) {
 			}
 		})(w, r)
 	})
+	s.registerLists(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()

@@ -1,7 +1,9 @@
 package metrics
 
 import (
+	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -10,10 +12,11 @@ import (
 
 var scorecardFamilies = []string{
 	"cx_scorecard_score", "cx_scorecard_result", "cx_scorecard_objective_value", "cx_scorecard_objective_met",
+	"cx_scorecard_objective_result",
 }
 
 func scorecardsIn(namespaces ...string) prometheus.Collector {
-	return inNamespaces(namespaces, scorecardScore, scorecardResult, scorecardObjectiveValue, scorecardObjectiveMet)
+	return inNamespaces(namespaces, scorecardScore, scorecardResult, scorecardObjectiveValue, scorecardObjectiveMet, scorecardObjectiveResult)
 }
 
 func TestSetScorecardPublishesEverySeries(t *testing.T) {
@@ -22,9 +25,9 @@ func TestSetScorecardPublishesEverySeries(t *testing.T) {
 	t.Cleanup(func() { DeleteScorecard(ns, "checkout") })
 
 	SetScorecard(ns, "checkout", ScorecardValues{Score: 62.5, Result: "Warning", Objectives: []ScorecardObjective{
-		{Name: "nps", Value: 42, Met: true},
-		{Name: "latency", Value: 0.75, Met: false},
-		{Name: "csat", Value: math.NaN(), Met: false}, // no data
+		{Name: "nps", Value: 42, Met: true, Result: "Pass"},
+		{Name: "latency", Value: 0.75, Met: false, Result: "Inconclusive"},
+		{Name: "csat", Value: math.NaN(), Met: false, Result: "NoData"}, // no data
 	}})
 
 	expectExposition(t, scorecardsIn(ns), ""+
@@ -40,7 +43,9 @@ func TestSetScorecardPublishesEverySeries(t *testing.T) {
 		family("cx_scorecard_objective_met", "gauge",
 			`cx_scorecard_objective_met{namespace="metrics-test-scorecard-set",objective="csat",scorecard="checkout"} 0`,
 			`cx_scorecard_objective_met{namespace="metrics-test-scorecard-set",objective="latency",scorecard="checkout"} 0`,
-			`cx_scorecard_objective_met{namespace="metrics-test-scorecard-set",objective="nps",scorecard="checkout"} 1`),
+			`cx_scorecard_objective_met{namespace="metrics-test-scorecard-set",objective="nps",scorecard="checkout"} 1`)+
+		family("cx_scorecard_objective_result", "gauge", objectiveResults("metrics-test-scorecard-set", "checkout",
+			"csat", "NoData", "latency", "Inconclusive", "nps", "Pass")...),
 		scorecardFamilies...)
 }
 
@@ -169,4 +174,24 @@ func TestDeleteScorecard(t *testing.T) {
 	if n := testutil.CollectAndCount(scorecardsIn(otherNS), scorecardFamilies...); n != 7 {
 		t.Errorf("%d series of %s/a, want 7", n, otherNS)
 	}
+}
+
+// objectiveResults are the exposition lines of cx_scorecard_objective_result
+// for objective/result pairs given in the order of the objectives' names:
+// 1 for the given result, 0 for the four others (sorted like the
+// exposition, by label value).
+func objectiveResults(ns, card string, pairs ...string) []string {
+	results := slices.Clone(ObjectiveResults)
+	slices.Sort(results)
+	var lines []string
+	for i := 0; i+1 < len(pairs); i += 2 {
+		for _, r := range results {
+			v := 0
+			if r == pairs[i+1] {
+				v = 1
+			}
+			lines = append(lines, fmt.Sprintf(`cx_scorecard_objective_result{namespace=%q,objective=%q,result=%q,scorecard=%q} %d`, ns, pairs[i], r, card, v))
+		}
+	}
+	return lines
 }

@@ -34,19 +34,36 @@ var (
 	}, withLabels("category"))
 	surveySegmentScore = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "cx_survey_segment_score",
-		Help: "Score of the responses of a Survey that carry one segment value (values past the Survey's cap are counted as \"other\").",
+		Help: "Score of the responses of a Survey that carry one segment value. Values past the Survey's cap or answered fewer than spec.minSegmentResponses times count as \"other\", which has no score while it holds too few responses.",
 	}, withLabels("segment", "value"))
 	surveySegmentResponses = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "cx_survey_segment_responses",
 		Help: "Responses of a Survey's rolling window that carry one segment value.",
 	}, withLabels("segment", "value"))
+	surveySegmentRepresentationRatio = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "cx_survey_segment_representation_ratio",
+		Help: "Share of a Survey's responses with one segment value divided by the value's expected share of the customer base: above 1 over-represented, below 1 under-represented. Only for segments with expected shares.",
+	}, withLabels("segment", "value"))
+	surveySegmentRepresentationPValue = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "cx_survey_segment_representation_p_value",
+		Help: "p-value of the chi-square test that a Survey's responses follow a segment's expected shares (small: the sample does not represent the customer base). Absent while there are too few responses to test.",
+	}, withLabels("segment"))
+	surveyUnweightedScore = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "cx_survey_unweighted_score",
+		Help: "Score of a weighted Survey's responses as received, beside the weighted cx_survey_score. Only for Surveys with spec.weighting.",
+	}, surveyLabels)
+	surveyEffectiveResponses = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "cx_survey_effective_responses",
+		Help: "Kish's effective sample size of a weighted Survey's score: the unweighted responses that would give the same precision. Only for Surveys with spec.weighting.",
+	}, surveyLabels)
 
 	surveySeries published
 )
 
 func init() {
 	crmetrics.Registry.MustRegister(surveyScore, surveyResponses, surveyMarginOfError, surveyMinResponses,
-		surveyNPSRatio, surveySegmentScore, surveySegmentResponses)
+		surveyNPSRatio, surveySegmentScore, surveySegmentResponses, surveySegmentRepresentationRatio,
+		surveySegmentRepresentationPValue, surveyUnweightedScore, surveyEffectiveResponses)
 }
 
 // SurveyLabels identify one Survey's series.
@@ -54,11 +71,22 @@ type SurveyLabels struct {
 	Namespace, Survey, Touchpoint, Type string
 }
 
-// SurveySegment is the score of one segment value.
+// SurveySegment is the score of one segment value. Score is NaN for a
+// group whose count alone may be published.
 type SurveySegment struct {
 	Segment, Value string
 	Responses      int64
 	Score          float64
+	// Expected is true when the segment has expected shares: then
+	// RepresentationRatio is published (unless NaN).
+	Expected            bool
+	RepresentationRatio float64
+}
+
+// SurveyRepresentation is the representation test of one segment.
+type SurveyRepresentation struct {
+	Segment string
+	PValue  float64
 }
 
 // SurveyValues are the numbers published for one Survey. NaN means
@@ -68,6 +96,14 @@ type SurveyValues struct {
 	Responses, MinResponses                     int64
 	PromoterRatio, PassiveRatio, DetractorRatio float64
 	Segments                                    []SurveySegment
+	Representation                              []SurveyRepresentation
+	// Weighting is set when Score is weighted.
+	Weighting *SurveyWeighting
+}
+
+// SurveyWeighting are the numbers beside a weighted score.
+type SurveyWeighting struct {
+	UnweightedScore, EffectiveResponses float64
 }
 
 // SetSurvey publishes the series of one Survey and removes those it no
@@ -83,9 +119,19 @@ func SetSurvey(l SurveyLabels, v SurveyValues) {
 		g.set(surveyNPSRatio, v.PromoterRatio, with("promoter")...)
 		g.set(surveyNPSRatio, v.PassiveRatio, with("passive")...)
 		g.set(surveyNPSRatio, v.DetractorRatio, with("detractor")...)
+		if w := v.Weighting; w != nil {
+			g.set(surveyUnweightedScore, w.UnweightedScore, lv...)
+			g.set(surveyEffectiveResponses, w.EffectiveResponses, lv...)
+		}
 		for _, s := range v.Segments {
 			g.set(surveySegmentResponses, float64(s.Responses), with(s.Segment, s.Value)...)
 			g.set(surveySegmentScore, s.Score, with(s.Segment, s.Value)...)
+			if s.Expected {
+				g.set(surveySegmentRepresentationRatio, s.RepresentationRatio, with(s.Segment, s.Value)...)
+			}
+		}
+		for _, r := range v.Representation {
+			g.set(surveySegmentRepresentationPValue, r.PValue, with(r.Segment)...)
 		}
 	})
 }

@@ -11,11 +11,14 @@ import (
 var surveyFamilies = []string{
 	"cx_survey_score", "cx_survey_responses", "cx_survey_margin_of_error", "cx_survey_min_responses",
 	"cx_survey_nps_ratio", "cx_survey_segment_score", "cx_survey_segment_responses",
+	"cx_survey_segment_representation_ratio", "cx_survey_segment_representation_p_value",
+	"cx_survey_unweighted_score", "cx_survey_effective_responses",
 }
 
 func surveyCollectors() []prometheus.Collector {
 	return []prometheus.Collector{surveyScore, surveyResponses, surveyMarginOfError, surveyMinResponses,
-		surveyNPSRatio, surveySegmentScore, surveySegmentResponses}
+		surveyNPSRatio, surveySegmentScore, surveySegmentResponses, surveySegmentRepresentationRatio,
+		surveySegmentRepresentationPValue, surveyUnweightedScore, surveyEffectiveResponses}
 }
 
 func surveysIn(namespaces ...string) prometheus.Collector {
@@ -59,6 +62,64 @@ func TestSetSurveyPublishesEverySeries(t *testing.T) {
 			`cx_survey_segment_responses{namespace="metrics-test-survey-set",segment="country",survey="checkout-nps",touchpoint="checkout",type="NPS",value="fr"} 40`,
 			`cx_survey_segment_responses{namespace="metrics-test-survey-set",segment="plan",survey="checkout-nps",touchpoint="checkout",type="NPS",value="other"} 0`),
 		surveyFamilies...)
+}
+
+// A weighted Survey with a segment with expected shares publishes the
+// unweighted score, the effective sample size, each value's
+// representation ratio and the segment's p-value; a count-only "other"
+// (score NaN) has its count and ratio but no score, and a segment without
+// expected shares no ratio.
+func TestSetSurveyPublishesRepresentationAndWeighting(t *testing.T) {
+	t.Parallel()
+	const ns = "metrics-test-survey-weighted"
+	t.Cleanup(func() { DeleteSurvey(ns, "nps") })
+
+	SetSurvey(SurveyLabels{Namespace: ns, Survey: "nps", Touchpoint: "renewal", Type: "NPS"}, SurveyValues{
+		Score: 35, MarginOfError: 17.15, Responses: 100, MinResponses: 30,
+		PromoterRatio: 0.46, PassiveRatio: 0.28, DetractorRatio: 0.26,
+		Segments: []SurveySegment{
+			{Segment: "plan", Value: "free", Responses: 20, Score: 60, Expected: true, RepresentationRatio: 0.4},
+			{Segment: "plan", Value: "pro", Responses: 77, Score: 10, Expected: true, RepresentationRatio: 1.54},
+			{Segment: "plan", Value: "other", Responses: 3, Score: math.NaN(), Expected: true, RepresentationRatio: math.NaN()},
+			{Segment: "region", Value: "eu", Responses: 100, Score: 20, RepresentationRatio: 0},
+		},
+		Representation: []SurveyRepresentation{{Segment: "plan", PValue: 2e-9}},
+		Weighting:      &SurveyWeighting{UnweightedScore: 20, EffectiveResponses: 64},
+	})
+	lv := `namespace="metrics-test-survey-weighted",survey="nps",touchpoint="renewal",type="NPS"`
+	seg := func(segment, value string) string {
+		return `namespace="metrics-test-survey-weighted",segment="` + segment + `",survey="nps",touchpoint="renewal",type="NPS",value="` + value + `"`
+	}
+	expectExposition(t, inNamespaces([]string{ns}, surveySegmentScore, surveySegmentResponses, surveySegmentRepresentationRatio,
+		surveySegmentRepresentationPValue, surveyUnweightedScore, surveyEffectiveResponses), ""+
+		family("cx_survey_segment_score", "gauge",
+			`cx_survey_segment_score{`+seg("plan", "free")+`} 60`,
+			`cx_survey_segment_score{`+seg("plan", "pro")+`} 10`,
+			`cx_survey_segment_score{`+seg("region", "eu")+`} 20`)+
+		family("cx_survey_segment_responses", "gauge",
+			`cx_survey_segment_responses{`+seg("plan", "free")+`} 20`,
+			`cx_survey_segment_responses{`+seg("plan", "other")+`} 3`,
+			`cx_survey_segment_responses{`+seg("plan", "pro")+`} 77`,
+			`cx_survey_segment_responses{`+seg("region", "eu")+`} 100`)+
+		family("cx_survey_segment_representation_ratio", "gauge",
+			`cx_survey_segment_representation_ratio{`+seg("plan", "free")+`} 0.4`,
+			`cx_survey_segment_representation_ratio{`+seg("plan", "pro")+`} 1.54`)+
+		family("cx_survey_segment_representation_p_value", "gauge",
+			`cx_survey_segment_representation_p_value{namespace="metrics-test-survey-weighted",segment="plan",survey="nps",touchpoint="renewal",type="NPS"} 2e-09`)+
+		family("cx_survey_unweighted_score", "gauge", `cx_survey_unweighted_score{`+lv+`} 20`)+
+		family("cx_survey_effective_responses", "gauge", `cx_survey_effective_responses{`+lv+`} 64`),
+		"cx_survey_segment_score", "cx_survey_segment_responses", "cx_survey_segment_representation_ratio",
+		"cx_survey_segment_representation_p_value", "cx_survey_unweighted_score", "cx_survey_effective_responses")
+
+	// Weighting switched off: its two series go.
+	SetSurvey(SurveyLabels{Namespace: ns, Survey: "nps", Touchpoint: "renewal", Type: "NPS"}, SurveyValues{
+		Score: 20, MarginOfError: 16.16, Responses: 100, MinResponses: 30,
+		PromoterRatio: 0.46, PassiveRatio: 0.28, DetractorRatio: 0.26,
+	})
+	if n := testutil.CollectAndCount(surveysIn(ns), "cx_survey_unweighted_score", "cx_survey_effective_responses",
+		"cx_survey_segment_representation_ratio", "cx_survey_segment_representation_p_value"); n != 0 {
+		t.Errorf("%d weighting and representation series left, want none", n)
+	}
 }
 
 // An undefined score, margin, ratio or segment score is an absent series,

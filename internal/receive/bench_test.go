@@ -70,6 +70,7 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 		o := controllers.DefaultOptions()
 		o.Receiver.Listener = ln
 		o.Receiver.Store = store
+		o.Receiver.ShutdownDelay = 0
 		mgr, err := ctrl.NewManager(cfg, controllers.ManagerOptions(ctrl.Options{
 			Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
 			Controller: controllerConfig(),

@@ -112,6 +112,9 @@ func startOperator(t *testing.T, addr string, leaderElection bool) *operator {
 	o.Receiver.Listener = ln
 	o.Receiver.StatusInterval = 100 * time.Millisecond
 	o.Receiver.CommitTimeout = 3 * time.Second
+	// These tests restart the operator abruptly; failover_test.go tests
+	// the graceful stop.
+	o.Receiver.ShutdownDelay = 0
 	mgr, err := ctrl.NewManager(cfg, controllers.ManagerOptions(ctrl.Options{
 		Scheme:                        scheme,
 		Metrics:                       metricsserver.Options{BindAddress: "0"},

@@ -277,6 +277,7 @@ const (
 	ReasonUnsupportedMedia    = "UnsupportedMediaType"
 	ReasonUnauthorized        = "Unauthorized"
 	ReasonSurveyNotFound      = "SurveyNotFound"
+	ReasonNotFound            = "NotFound"
 	ReasonSurveyNotReady      = "SurveyNotReady"
 	ReasonOverloaded          = "Overloaded"
 	ReasonUnavailable         = "StorageUnavailable"

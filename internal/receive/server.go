@@ -66,6 +66,9 @@ type Config struct {
 	MaxCommit int
 	// CommitTimeout bounds one durable write (503 beyond).
 	CommitTimeout time.Duration
+	// ShutdownDelay is how long the receiver keeps receiving, not ready,
+	// once asked to stop (see stop); 0 stops at once.
+	ShutdownDelay time.Duration
 }
 
 // Defaults of Config.
@@ -84,6 +87,7 @@ type Server struct {
 	cfg       Config
 	committer *groupCommitter
 	addr      chan net.Addr
+	life      lifecycle
 }
 
 // NewServer returns a receiver; zero fields of cfg take their defaults.
@@ -131,14 +135,14 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc(route, s.receive)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, &Error{Status: http.StatusNotFound, Reason: "NotFound",
+		writeError(w, &Error{Status: http.StatusNotFound, Reason: ReasonNotFound,
 			Message: "responses are posted to " + PathOf("{namespace}", "{name}")})
 	})
 	return mux
 }
 
-// Start serves until ctx ends, then drains: requests in flight finish
-// (their writes complete) before Start returns.
+// Start serves until ctx ends, then stops gracefully (see stop): requests
+// in flight finish (their writes complete) before Start returns.
 func (s *Server) Start(ctx context.Context) error {
 	log := logf.FromContext(ctx).WithName("receiver")
 	ln := s.cfg.Listener
@@ -159,7 +163,7 @@ func (s *Server) Start(ctx context.Context) error {
 		ctx: commitCtx, writers: map[writerKey]chan *pending{},
 	}
 	srv := &http.Server{
-		Handler:           s.Handler(),
+		Handler:           s.closeWhenDraining(s.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      s.cfg.CommitTimeout + 30*time.Second,
@@ -167,6 +171,7 @@ func (s *Server) Start(ctx context.Context) error {
 		MaxHeaderBytes:    16 << 10,
 	}
 	s.addr <- ln.Addr()
+	s.life.listening.Store(true)
 	log.Info("receiving survey responses", "address", ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -175,12 +180,7 @@ func (s *Server) Start(ctx context.Context) error {
 		return fmt.Errorf("receiver: %w", err)
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.CommitTimeout+5*time.Second)
-	defer cancel()
-	err := srv.Shutdown(shutdownCtx)
-	stopCommits()
-	s.committer.wg.Wait()
-	return err
+	return s.stop(log, srv, errc, stopCommits)
 }
 
 // outcome is how a request was answered: its status code, and how many

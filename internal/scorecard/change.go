@@ -16,9 +16,10 @@ import (
 // share the operator's status write budget, where urgent changes go
 // first:
 //   - cadence.Spec: observedGeneration moved (a new spec);
-//   - cadence.Condition: a verdict: the card's result, an objective's
-//     result (Pass, Warning, Fail, NoData), an objective added or
-//     removed, or a condition's status or reason;
+//   - cadence.Condition: a verdict: the card's result, a result that
+//     starts or stops pending (spec.stabilizationWindow), an objective's
+//     result (Pass, Warning, Fail, NoData, Inconclusive), an objective
+//     added or removed, or a condition's status or reason;
 //   - cadence.Refresh: the score or an objective's value, score or
 //     reason, with the same verdicts;
 //   - cadence.None: nothing.
@@ -26,7 +27,8 @@ func StatusChange(prev, next *cxv1alpha1.ScorecardStatus) cadence.Change {
 	switch {
 	case prev.ObservedGeneration != next.ObservedGeneration:
 		return cadence.Spec
-	case prev.Result != next.Result, cadence.ConditionsChanged(prev.Conditions, next.Conditions),
+	case prev.Result != next.Result, prev.PendingResult != next.PendingResult,
+		cadence.ConditionsChanged(prev.Conditions, next.Conditions),
 		objectiveVerdictsChanged(prev.Objectives, next.Objectives):
 		return cadence.Condition
 	case !equality.Semantic.DeepEqual(prev, next):

@@ -65,10 +65,11 @@ func Thresholds(spec *cxv1alpha1.ScorecardSpec) verdict.Thresholds {
 // been read.
 func Input(o cxv1alpha1.Objective) verdict.Objective {
 	in := verdict.Objective{
-		Name:   o.Name,
-		Target: Bounds(o.Target),
-		Weight: o.WeightOrDefault(),
-		Key:    o.Key,
+		Name:     o.Name,
+		Target:   Bounds(o.Target),
+		Weight:   o.WeightOrDefault(),
+		Key:      o.Key,
+		Decision: verdict.Decision(o.DecisionOrDefault()),
 	}
 	if o.Warning != nil {
 		w := Bounds(*o.Warning)
@@ -257,6 +258,10 @@ func Ready(spec *cxv1alpha1.ScorecardSpec, card verdict.CardResult, cycles map[s
 		if n := len(card.NoData); n > 0 {
 			c.Message += fmt.Sprintf("; %d of %d objectives have no data and score 0: %s",
 				n, len(card.Objectives), strings.Join(card.NoData, ", "))
+		}
+		if n := len(card.Inconclusive); n > 0 {
+			c.Message += fmt.Sprintf("; %d of %d objectives are inconclusive (their interval cannot tell) and score half: %s",
+				n, len(card.Objectives), strings.Join(card.Inconclusive, ", "))
 		}
 	}
 	return c

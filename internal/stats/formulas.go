@@ -89,14 +89,16 @@ func NPSStandardError(p, d float64, n int64) float64 {
 	return math.Sqrt(v/float64(n)) * 100
 }
 
-// NPSMarginOfError returns the margin of error of NPS in NPS points:
-// MOE = z · √((p + d − (p − d)²) / n) · 100 = z · NPSStandardError.
-// The NPS interval is NPS ± MOE, clamped to [−100, 100].
+// NPSMarginOfError returns the plain Wald margin of error of NPS in NPS
+// points: MOE = z · √((p + d − (p − d)²) / n) · 100 = z · NPSStandardError.
 //
 // Example: p = 0.6, d = 0.2, n = 100, z = 1.959964 → SE = 8,
 // MOE = 1.959964·8 = 15.68, interval 40 ± 15.68 = [24.32, 55.68].
 // The normal approximation is rough for small n: with one response
-// (or all responses in one category) the variance term is 0 and so is the MOE.
+// (or all responses in one category) the variance term is 0 and so is the
+// MOE, a false certainty. Score therefore publishes the adjusted-Wald
+// interval instead (NPSAdjustedWaldInterval, nps_interval.go); this
+// formula stays for comparison and for readers of the literature.
 // NaN when n == 0.
 func NPSMarginOfError(p, d float64, n int64, z float64) float64 {
 	return z * NPSStandardError(p, d, n)

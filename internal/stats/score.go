@@ -73,12 +73,23 @@ type Result struct {
 	// Score is NPS: -100..100; CSAT: percent at or above Threshold, 0..100;
 	// CES, Rating: mean.
 	Score float64
-	// MarginOfError is the half-width of the interval below. For NPS it is
-	// the formula's z·SE; Lower and Upper are then clamped to [-100, 100],
-	// so near ±100 the reported interval is narrower on one side.
+	// MarginOfError is the half-width of the interval below,
+	// (Upper − Lower)/2. For NPS the interval is the adjusted-Wald one,
+	// clamped to [−100, 100]: near ±100 it is asymmetric about its centre
+	// and MarginOfError is still half its width.
 	MarginOfError float64
-	Lower, Upper  float64 // confidence interval of Score
-	StdErr        float64 // standard error of Score, used by the trend test
+	// Lower and Upper bound the confidence interval of Score. For NPS it
+	// is centred on AdjustedScore, not on Score, and for a handful of
+	// responses it may not contain Score (one promoter: NPS 100, interval
+	// −48.5 .. 98.5).
+	Lower, Upper float64
+	// StdErr is the standard error of Score, used by the trend test; for
+	// NPS the adjusted-Wald one.
+	StdErr float64
+	// AdjustedScore is, for NPS, the adjusted-Wald centre
+	// AdjustedNetPromoterScore, which the trend test compares; NaN for
+	// the other kinds.
+	AdjustedScore float64
 	Mean          float64 // mean score, for every kind
 	// ThresholdPercent is the percent of responses at or above
 	// Options.Threshold (for CSAT it equals Score), with its Wilson interval
@@ -95,7 +106,7 @@ type Result struct {
 func undefined(n int64) Result {
 	nan := math.NaN()
 	return Result{
-		N: n, Score: nan, MarginOfError: nan, Lower: nan, Upper: nan, StdErr: nan, Mean: nan,
+		N: n, Score: nan, MarginOfError: nan, Lower: nan, Upper: nan, StdErr: nan, AdjustedScore: nan, Mean: nan,
 		ThresholdPercent: nan, ThresholdLower: nan, ThresholdUpper: nan,
 		PromoterPercent: nan, PassivePercent: nan, DetractorPercent: nan,
 	}
@@ -106,15 +117,17 @@ func percent(part, n int64) float64 { return float64(part) / float64(n) * 100 }
 
 // Score scores one tally:
 //
-//	NPS     Score = NetPromoterScore, interval Score ± NPSMarginOfError clamped to
-//	        [-100, 100], StdErr = NPSStandardError
+//	NPS     Score = NetPromoterScore (raw), interval = NPSAdjustedWaldInterval,
+//	        MarginOfError = (Upper−Lower)/2, StdErr = NPSAdjustedStandardError,
+//	        AdjustedScore = AdjustedNetPromoterScore
 //	CSAT    Score = percent at or above Threshold, interval = WilsonInterval·100,
 //	        MarginOfError = (Upper−Lower)/2, StdErr = PercentStandardError
 //	CES,    Score = Mean, interval = TInterval, MarginOfError = its half-width,
 //	Rating  StdErr = MeanStandardError (all NaN for a single response)
 //
 // Example (NPS, level 0.95): 60 promoters, 20 passives, 20 detractors →
-// Score 40, MarginOfError 15.68, [24.32, 55.68], StdErr 8.
+// Score 40, adjusted centre 38.83, [23.38, 54.29], MarginOfError 15.46,
+// StdErr 7.89. 50 passives → Score 0, [−4.53, 4.53], never "0 ± 0".
 //
 // For valid input Score does not allocate, and its cost depends on the
 // number of scale points only, never on N. An empty tally gives N = 0 and NaN numbers; a malformed tally
@@ -144,12 +157,11 @@ func Score(t Tally, o Options) Result {
 		r.PromoterPercent = percent(r.Promoters, n)
 		r.PassivePercent = percent(r.Passives, n)
 		r.DetractorPercent = percent(r.Detractors, n)
-		p, d := float64(r.Promoters)/float64(n), float64(r.Detractors)/float64(n)
 		r.Score = NetPromoterScore(r.Promoters, r.Detractors, n)
-		r.StdErr = NPSStandardError(p, d, n)
-		r.MarginOfError = NPSMarginOfError(p, d, n, z)
-		r.Lower = max(r.Score-r.MarginOfError, -100)
-		r.Upper = min(r.Score+r.MarginOfError, 100)
+		r.AdjustedScore = AdjustedNetPromoterScore(r.Promoters, r.Detractors, n)
+		r.StdErr = NPSAdjustedStandardError(r.Promoters, r.Detractors, n)
+		r.Lower, r.Upper = NPSAdjustedWaldInterval(r.Promoters, r.Detractors, n, z)
+		r.MarginOfError = (r.Upper - r.Lower) / 2
 	case CSAT:
 		x := t.AtOrAbove(o.Threshold)
 		r.Score, r.Lower, r.Upper = r.ThresholdPercent, r.ThresholdLower, r.ThresholdUpper

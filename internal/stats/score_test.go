@@ -11,7 +11,7 @@ import (
 // undefined is the Result of an empty tally: every number NaN.
 func undefined(n int64) stats.Result {
 	return stats.Result{
-		N: n, Score: nan, MarginOfError: nan, Lower: nan, Upper: nan, StdErr: nan, Mean: nan,
+		N: n, Score: nan, MarginOfError: nan, Lower: nan, Upper: nan, StdErr: nan, AdjustedScore: nan, Mean: nan,
 		ThresholdPercent: nan, ThresholdLower: nan, ThresholdUpper: nan,
 		PromoterPercent: nan, PassivePercent: nan, DetractorPercent: nan,
 	}
@@ -33,6 +33,7 @@ func checkResult(t *testing.T, name string, got, want stats.Result) {
 		{"Lower", got.Lower, want.Lower},
 		{"Upper", got.Upper, want.Upper},
 		{"StdErr", got.StdErr, want.StdErr},
+		{"AdjustedScore", got.AdjustedScore, want.AdjustedScore},
 		{"Mean", got.Mean, want.Mean},
 		{"ThresholdPercent", got.ThresholdPercent, want.ThresholdPercent},
 		{"ThresholdLower", got.ThresholdLower, want.ThresholdLower},
@@ -63,35 +64,44 @@ func TestScoreNPS(t *testing.T) {
 	}{
 		{"n=0", stats.NewTally(nps), o, undefined(0)},
 		{"n=0 nil counts", stats.Tally{Scale: nps}, o, undefined(0)},
-		// one promoter: (1-0)/1·100 = 100; var = 1+0-1² = 0 → MOE 0, interval [100,100]
+		// The interval is the adjusted Wald (n′ = n+3, p′ = (P+¾)/n′, d′ = (D+¾)/n′), the score the raw NPS.
+		// one promoter: NPS (1-0)/1·100 = 100; n′ = 4, p′ = 1.75/4 = .4375, d′ = .75/4 = .1875,
+		// centre 25, var .625-.0625 = .5625, SE′ = √(.5625/4)·100 = 37.5, half 1.959964·37.5 = 73.498649
+		// → [-48.498649, 98.498649], which does not even contain 100: one answer says little.
 		{"n=1 promoter", mustTally(t, nps, "10:1"), o, with(1, func(r *stats.Result) {
-			r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr, r.Mean = 100, 0, 100, 100, 0, 10
+			r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr, r.AdjustedScore, r.Mean = 100, 73.49864942, -48.49864942, 98.49864942, 37.5, 25, 10
 			r.Promoters, r.PromoterPercent, r.PassivePercent, r.DetractorPercent = 1, 100, 0, 0
 		})},
-		// one detractor: (0-1)/1·100 = -100; var = 0+1-(-1)² = 0
+		// one detractor: the mirror image, centre -25
 		{"n=1 detractor", mustTally(t, nps, "0:1"), o, with(1, func(r *stats.Result) {
-			r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr, r.Mean = -100, 0, -100, -100, 0, 0
+			r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr, r.AdjustedScore, r.Mean = -100, 73.49864942, -98.49864942, 48.49864942, 37.5, -25, 0
 			r.Detractors, r.PromoterPercent, r.PassivePercent, r.DetractorPercent = 1, 0, 0, 100
 		})},
-		// 50 promoters: 100 ± 0; mean (9·20+10·30)/50 = 480/50 = 9.6
+		// 50 promoters (the plain Wald said 100 ± 0): n′ = 53, p′ = 50.75/53 = .957547, d′ = .75/53 = .014151,
+		// centre 94.339623, var .971698-.889996 = .081702, SE′ = √(.081702/53)·100 = 3.926246, half 7.695301:
+		// [86.644321, 102.03 clamped to 100], MOE (100-86.644321)/2 = 6.677839; mean (9·20+10·30)/50 = 9.6
 		{"all promoters", mustTally(t, nps, "9:20 10:30"), o, with(50, func(r *stats.Result) {
-			r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr, r.Mean = 100, 0, 100, 100, 0, 9.6
+			r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr, r.AdjustedScore, r.Mean = 100, 6.677839354, 86.64432129, 100, 3.926246304, 94.33962264, 9.6
 			r.Promoters, r.PromoterPercent, r.PassivePercent, r.DetractorPercent = 50, 100, 0, 0
 		})},
-		// 40 detractors: -100 ± 0; mean (0·10+6·30)/40 = 180/40 = 4.5
+		// 40 detractors: n′ = 43, d′ = 40.75/43 = .947674, p′ = .75/43 = .017442, centre -93.023256,
+		// var .965116-.865440 = .099784, SE′ = 4.817209, half 9.441556: [-102.46 clamped to -100, -83.581699],
+		// MOE 8.209150; mean (0·10+6·30)/40 = 4.5
 		{"all detractors", mustTally(t, nps, "0:10 6:30"), o, with(40, func(r *stats.Result) {
-			r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr, r.Mean = -100, 0, -100, -100, 0, 4.5
+			r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr, r.AdjustedScore, r.Mean = -100, 8.209150305, -100, -83.58169939, 4.817209142, -93.02325581, 4.5
 			r.Detractors, r.PromoterPercent, r.PassivePercent, r.DetractorPercent = 40, 0, 0, 100
 		})},
-		// 30 passives: 0; var = 0+0-0 = 0 → MOE 0; mean 7.5
+		// 30 passives (the plain Wald said 0 ± 0): n′ = 33, p′ = d′ = .75/33 = .022727, centre 0,
+		// var .045455, SE′ = √(.045455/33)·100 = 3.711348, MOE 7.274109; mean 7.5
 		{"all passives", mustTally(t, nps, "7:15 8:15"), o, with(30, func(r *stats.Result) {
-			r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr, r.Mean = 0, 0, 0, 0, 0, 7.5
+			r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr, r.AdjustedScore, r.Mean = 0, 7.274108601, -7.274108601, 7.274108601, 3.711348095, 0, 7.5
 			r.Passives, r.PromoterPercent, r.PassivePercent, r.DetractorPercent = 30, 0, 100, 0
 		})},
-		// p=60/100=0.6, d=20/100=0.2, NPS=(0.6-0.2)·100=40; var=p+d-(p-d)²=0.8-0.16=0.64;
-		// SE=√(0.64/100)·100=8; MOE=1.959964·8=15.679712; [24.320288, 55.679712]; mean (3·20+8·20+10·60)/100=8.2
+		// 60 P, 20 Pa, 20 D: NPS 40; n′ = 103, p′ = .589806, d′ = .201456, centre 38.834951,
+		// var .791262-.150815 = .640447, SE′ = 7.885385, MOE 1.959964·7.885385 = 15.455071 →
+		// [23.379880, 54.290022]; mean (3·20+8·20+10·60)/100 = 8.2
 		{"handbook", mustTally(t, nps, "3:20 8:20 10:60"), o, with(100, func(r *stats.Result) {
-			r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr, r.Mean = 40, 15.67971188, 24.32028812, 55.67971188, 8, 8.2
+			r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr, r.AdjustedScore, r.Mean = 40, 15.45507103, 23.37988042, 54.29002249, 7.885385219, 38.83495146, 8.2
 			r.Promoters, r.Passives, r.Detractors = 60, 20, 20
 			r.PromoterPercent, r.PassivePercent, r.DetractorPercent = 60, 20, 20
 		})},
@@ -99,28 +109,31 @@ func TestScoreNPS(t *testing.T) {
 		{"handbook with threshold", mustTally(t, nps, "3:20 8:20 10:60"),
 			stats.Options{Kind: stats.NPS, ConfidenceLevel: 0.95, HasThreshold: true, Threshold: 9},
 			with(100, func(r *stats.Result) {
-				r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr, r.Mean = 40, 15.67971188, 24.32028812, 55.67971188, 8, 8.2
+				r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr, r.AdjustedScore, r.Mean = 40, 15.45507103, 23.37988042, 54.29002249, 7.885385219, 38.83495146, 8.2
 				r.Promoters, r.Passives, r.Detractors = 60, 20, 20
 				r.PromoterPercent, r.PassivePercent, r.DetractorPercent = 60, 20, 20
 				r.ThresholdPercent, r.ThresholdLower, r.ThresholdUpper = 60, 50.20025868, 69.05987136
 			})},
-		// p=19/20=0.95, d=1/20=0.05: NPS=90; var=1-0.9²=0.19; SE=√(0.19/20)·100=9.746794;
-		// MOE=1.959964·9.746794=19.103366; 90+19.10 = 109.10 clamps to 100; lower 70.896634; mean 171/20=8.55
+		// 19 P, 1 D of 20: NPS 90; n′ = 23, p′ = 19.75/23 = .858696, d′ = 1.75/23 = .076087, centre 78.260870,
+		// var .934783-.612476 = .322306, SE′ = √(.322306/23)·100 = 11.837785, half 23.201632:
+		// [55.059238, 101.46 clamped to 100], MOE (100-55.059238)/2 = 22.470381; mean 171/20 = 8.55
 		{"clamped at 100", mustTally(t, nps, "0:1 9:19"), o, with(20, func(r *stats.Result) {
-			r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr, r.Mean = 90, 19.10336588, 70.89663412, 100, 9.746794345, 8.55
+			r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr, r.AdjustedScore, r.Mean = 90, 22.47038107, 55.05923786, 100, 11.83778472, 78.26086957, 8.55
 			r.Promoters, r.Detractors = 19, 1
 			r.PromoterPercent, r.PassivePercent, r.DetractorPercent = 95, 0, 5
 		})},
-		// 10 million: p=0.5, d=0.2, NPS=30; var=0.7-0.09=0.61; SE=√(0.61/1e7)·100=0.024698178;
-		// MOE=1.959964·0.024698178=0.048407540; mean (7·3e6+10·5e6)/1e7 = 7.1
+		// 10 million: NPS 30; n′ = 10000003, p′ = 5000000.75/n′ = .499999925, d′ = .200000015,
+		// centre 29.999991, SE′ = √(.609999994/10000003)·100 = .024698174, MOE .048407532;
+		// mean (7·3e6+10·5e6)/1e7 = 7.1
 		{"ten million", tallyOf(t, nps, 0, 2_000_000, 7, 3_000_000, 10, 5_000_000), o, with(10_000_000, func(r *stats.Result) {
-			r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr, r.Mean = 30, 0.0484075395, 29.95159246, 30.04840754, 0.02469817807, 7.1
+			r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr, r.AdjustedScore, r.Mean = 30, 0.048407532, 29.95158347, 30.04839853, 0.02469817424, 29.999991, 7.1
 			r.Promoters, r.Passives, r.Detractors = 5_000_000, 3_000_000, 2_000_000
 			r.PromoterPercent, r.PassivePercent, r.DetractorPercent = 50, 30, 20
 		})},
-		// 8e18 responses: p=d=0.5, NPS=0; var=1-0=1; SE=√(1/8e18)·100=3.5355339e-8; MOE=6.9295191e-8
+		// 8e18 responses: p′ = d′ = .5 (the ¾ vanish in float64), centre 0; var 1; SE′ = √(1/8e18)·100 = 3.5355339e-8;
+		// MOE 6.9295191e-8
 		{"near MaxInt64", tallyOf(t, nps, 0, 4e18, 10, 4e18), o, with(8e18, func(r *stats.Result) {
-			r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr, r.Mean = 0, 6.929519122e-8, -6.929519122e-8, 6.929519122e-8, 3.535533906e-8, 5
+			r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr, r.AdjustedScore, r.Mean = 0, 6.929519122e-8, -6.929519122e-8, 6.929519122e-8, 3.535533906e-8, 0, 5
 			r.Promoters, r.Detractors = 4e18, 4e18
 			r.PromoterPercent, r.PassivePercent, r.DetractorPercent = 50, 0, 50
 		})},

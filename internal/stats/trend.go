@@ -21,9 +21,17 @@ type Trend struct {
 // TScore(level, ν), ν from WelchDegreesOfFreedom. Welch needs each
 // window's sᵢ²/nᵢ, which is exactly StdErrᵢ², so Results suffice.
 //
-// Example (NPS, level 0.95): current 40 (SE 8, n 100), previous 20 (SE
-// 8.717798, n 100) → z = 20/√(64 + 76) = 20/11.83216 = 1.690309 < 1.959964:
-// not significant.
+// NPS is tested the adjusted-Wald way (Lewis and Sauro, MeasuringU 2021,
+// after Rocks 2016): Δ is the change of the adjusted centres
+// (Result.AdjustedScore) and SEᵢ the adjusted standard errors
+// (NPSAdjustedStandardError), so that two windows of unanimous answers do
+// not read as infinitely certain. Trend.Change is still the change of the
+// published (raw) scores.
+//
+// Example (NPS, level 0.95): current 40 (60 promoters, 20 detractors of
+// 100: adjusted centre 38.834951, SE′ 7.885385), previous 20 (50 and 30 of
+// 100: 19.417476, SE′ 8.553420) → z = 19.417476/√(62.179300 + 73.160998)
+// = 19.417476/11.633586 = 1.669088 < 1.959964: not significant.
 //
 // Example (Rating, level 0.95): current mean 4.2 (SE² 0.0622222, n 10),
 // previous 3.5 (SE² 0.05, n 20) → t = 0.7/√0.1122222 = 2.089560,
@@ -32,25 +40,30 @@ type Trend struct {
 // Undefined cases give Statistic NaN and Significant false: a NaN score or
 // standard error, fewer than 2 responses in either window, an unknown kind,
 // or both standard errors 0 with equal scores. When both standard errors
-// are 0 but the scores differ, every response in each window agreed and
+// are 0 but the scores differ (CSAT, CES, Rating: the NPS adjusted
+// standard error is never 0), every response in each window agreed and
 // the windows disagree: the change is reported as significant with
 // Statistic ±Inf. Significant is always false for a level not in (0, 1).
 func CompareWindows(current, previous Result, kind Kind, level float64) Trend {
 	tr := Trend{Change: current.Score - previous.Score, Statistic: math.NaN()}
 	se1, se2 := current.StdErr, previous.StdErr
-	if math.IsNaN(tr.Change) || math.IsInf(tr.Change, 0) || !kind.Valid() ||
+	delta := tr.Change
+	if kind == NPS {
+		delta = current.AdjustedScore - previous.AdjustedScore
+	}
+	if math.IsNaN(tr.Change) || math.IsInf(tr.Change, 0) || math.IsNaN(delta) || !kind.Valid() ||
 		current.N < 2 || previous.N < 2 || !(se1 >= 0) || !(se2 >= 0) {
 		return tr
 	}
 	se := math.Hypot(se1, se2) // √(SE₁²+SE₂²) without overflow
 	if se == 0 {
-		if tr.Change != 0 {
-			tr.Statistic = math.Copysign(math.Inf(1), tr.Change)
+		if delta != 0 {
+			tr.Statistic = math.Copysign(math.Inf(1), delta)
 			tr.Significant = validLevel(level)
 		}
 		return tr
 	}
-	tr.Statistic = tr.Change / se
+	tr.Statistic = delta / se
 	var crit float64
 	switch kind {
 	case NPS, CSAT:

@@ -11,7 +11,6 @@ package survey
 import (
 	"fmt"
 	"math"
-	"sort"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -30,6 +29,11 @@ type Summary struct {
 	Trend stats.Trend
 	// Segments are the per-value scores of each segment in the window.
 	Segments []Segment
+	// Weighting is set when spec.weighting is PostStratified: Current and
+	// Previous then carry the weighted score, margin, interval and
+	// standard error (their counts, mean and breakdowns stay those of the
+	// responses as received).
+	Weighting *Weighting
 	// LastReceived is when a response was last stored in the window.
 	LastReceived time.Time
 	// Expired names the tallies entirely older than the retention.
@@ -38,16 +42,19 @@ type Summary struct {
 	Ignored int
 }
 
-// Segment is the breakdown of one segment.
-type Segment struct {
-	Name   string
-	Values []SegmentValue
-}
-
-// SegmentValue is the score of one segment value (or "other").
-type SegmentValue struct {
-	Value  string
-	Result stats.Result
+// Weighting is the basis of a weighted score.
+type Weighting struct {
+	// Segment weighted by.
+	Segment string
+	// Applied is false when the expected shares are unavailable: Current
+	// then has no score.
+	Applied bool
+	// EffectiveN is Kish's effective sample size of Current.
+	EffectiveN float64
+	// Unweighted is the window's score as received.
+	Unweighted stats.Result
+	// Message says what the weighting did or why it was not applied.
+	Message string
 }
 
 // Options of the survey's scoring, from its spec.
@@ -61,9 +68,16 @@ func Options(spec *cxv1alpha1.SurveySpec) stats.Options {
 	}
 }
 
-// Summarize scores the tallies of a Survey (with the given UID) at now.
-// Tallies of other Surveys (an earlier one of the same name) are skipped.
+// Summarize scores the tallies of a Survey (with the given UID) at now,
+// with the expected shares declared inline (SpecExpectations).
 func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.ResponseTally, now time.Time) (Summary, error) {
+	return SummarizeWith(spec, uid, tallies, now, SpecExpectations(spec))
+}
+
+// SummarizeWith scores the tallies of a Survey (with the given UID) at
+// now, with the segments' resolved expected shares. Tallies of other
+// Surveys (an earlier one of the same name) are skipped.
+func SummarizeWith(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.ResponseTally, now time.Time, expected Expected) (Summary, error) {
 	sc := spec.ScaleOrDefault()
 	s := Summary{Window: stats.CurrentWindow(now, spec.WindowDays())}
 	s.PreviousWindow = s.Window.Previous()
@@ -100,10 +114,19 @@ func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.Res
 	opts := Options(spec)
 	s.Current = stats.Score(sums.current, opts)
 	s.Previous = stats.Score(sums.previous, opts)
-	s.Trend = stats.CompareWindows(s.Current, s.Previous, opts.Kind, opts.ConfidenceLevel)
-	segments, err := sums.segmentResults(spec, opts)
+	segments, err := sums.segmentResults(spec, expected, opts)
 	s.Segments = segments
-	return s, err
+	if err != nil {
+		return s, err
+	}
+	trendCurrent, trendPrevious := s.Current, s.Previous
+	if seg := spec.WeightedSegment(); seg != "" {
+		if trendCurrent, trendPrevious, err = s.weight(spec, sums, expected[seg], opts); err != nil {
+			return s, err
+		}
+	}
+	s.Trend = stats.CompareWindows(trendCurrent, trendPrevious, opts.Kind, opts.ConfidenceLevel)
+	return s, nil
 }
 
 // windowSums are the tallies of a window, its previous window, and the
@@ -111,22 +134,27 @@ func Summarize(spec *cxv1alpha1.SurveySpec, uid string, tallies []cxv1alpha1.Res
 type windowSums struct {
 	scale             stats.Scale
 	current, previous stats.Tally
-	// segments maps segment name -> value -> tally, in the window.
-	segments map[string]map[string]*stats.Tally
+	// segments maps segment name -> value -> tally, in the window;
+	// previousSegments in the previous window (for a weighted trend).
+	segments, previousSegments map[string]map[string]*stats.Tally
 }
 
 func newWindowSums(scale stats.Scale) *windowSums {
 	return &windowSums{scale: scale, current: stats.NewTally(scale), previous: stats.NewTally(scale),
-		segments: map[string]map[string]*stats.Tally{}}
+		segments: map[string]map[string]*stats.Tally{}, previousSegments: map[string]map[string]*stats.Tally{}}
 }
 
-// addPrevious adds a tally of the previous window (its counts only).
+// addPrevious adds a tally of the previous window: its counts and its
+// segments.
 func (w *windowSums) addPrevious(t *cxv1alpha1.ResponseTally) error {
 	counts, err := stats.ParseTally(w.scale, t.Counts)
 	if err != nil {
 		return fmt.Errorf("tally %s: counts: %w", t.Name, err)
 	}
-	return w.previous.Merge(counts)
+	if err := w.previous.Merge(counts); err != nil {
+		return err
+	}
+	return w.mergeSegments(w.previousSegments, t)
 }
 
 // addCurrent adds a tally of the window: its counts and its segments.
@@ -138,20 +166,25 @@ func (w *windowSums) addCurrent(t *cxv1alpha1.ResponseTally) error {
 	if err := w.current.Merge(counts); err != nil {
 		return err
 	}
+	return w.mergeSegments(w.segments, t)
+}
+
+// mergeSegments adds the segment value tallies of t into into.
+func (w *windowSums) mergeSegments(into map[string]map[string]*stats.Tally, t *cxv1alpha1.ResponseTally) error {
 	for _, seg := range t.Segments {
-		if w.segments[seg.Name] == nil {
-			w.segments[seg.Name] = map[string]*stats.Tally{}
+		if into[seg.Name] == nil {
+			into[seg.Name] = map[string]*stats.Tally{}
 		}
 		for _, v := range seg.Values {
 			c, err := stats.ParseTally(w.scale, v.Counts)
 			if err != nil {
 				return fmt.Errorf("tally %s: segment %s=%s: %w", t.Name, seg.Name, v.Value, err)
 			}
-			acc := w.segments[seg.Name][v.Value]
+			acc := into[seg.Name][v.Value]
 			if acc == nil {
 				n := stats.NewTally(w.scale)
 				acc = &n
-				w.segments[seg.Name][v.Value] = acc
+				into[seg.Name][v.Value] = acc
 			}
 			if err := acc.Merge(c); err != nil {
 				return err
@@ -161,35 +194,69 @@ func (w *windowSums) addCurrent(t *cxv1alpha1.ResponseTally) error {
 	return nil
 }
 
-// segmentResults scores each declared segment's values over the window.
-// Segments keep their declared order; values are capped again over the
+// segmentResults breaks the window down by each declared segment, in
+// declared order (see segmentBreakdown). Values are capped again over the
 // whole window (each day's tally capped its own).
-func (w *windowSums) segmentResults(spec *cxv1alpha1.SurveySpec, opts stats.Options) ([]Segment, error) {
+func (w *windowSums) segmentResults(spec *cxv1alpha1.SurveySpec, expected Expected, opts stats.Options) ([]Segment, error) {
 	var out []Segment
-	for _, decl := range spec.Segments {
+	for i := range spec.Segments {
+		decl := &spec.Segments[i]
 		vals := w.segments[decl.Name]
-		if len(vals) == 0 {
+		if len(vals) == 0 && expected[decl.Name] == nil {
 			continue
 		}
-		list := make([]stats.ValueTally, 0, len(vals))
-		for v, t := range vals {
-			list = append(list, stats.ValueTally{Value: v, Tally: *t})
-		}
-		sort.Slice(list, func(i, j int) bool { return list[i].Value < list[j].Value })
-		kept, other, err := stats.CapValues(list, decl.MaxValuesOrDefault())
+		b, err := segmentBreakdown(decl, vals, w.current, expected[decl.Name], spec.MinSegmentResponsesOrDefault(), opts)
 		if err != nil {
 			return out, err
 		}
-		seg := Segment{Name: decl.Name}
-		for _, v := range kept {
-			seg.Values = append(seg.Values, SegmentValue{Value: v.Value, Result: stats.Score(v.Tally, opts)})
-		}
-		if other.N() > 0 {
-			seg.Values = append(seg.Values, SegmentValue{Value: stats.OtherValue, Result: stats.Score(other, opts)})
-		}
-		out = append(out, seg)
+		out = append(out, b.segment)
 	}
 	return out, nil
+}
+
+// weight replaces the score of both windows by the post-stratified score
+// by the weighted segment, and returns the two Results the trend compares
+// (with Kish's effective sample sizes as N).
+func (s *Summary) weight(spec *cxv1alpha1.SurveySpec, w *windowSums, exp *Expectations, opts stats.Options) (cur, prev stats.Result, err error) {
+	name := spec.WeightedSegment()
+	var decl *cxv1alpha1.SurveySegment
+	for i := range spec.Segments {
+		if spec.Segments[i].Name == name {
+			decl = &spec.Segments[i]
+		}
+	}
+	if decl == nil {
+		return s.Current, s.Previous, fmt.Errorf("spec.weighting names segment %q, which spec.segments does not declare", name)
+	}
+	minN := spec.MinSegmentResponsesOrDefault()
+	windows := []struct {
+		result *stats.Result
+		total  stats.Tally
+		vals   map[string]*stats.Tally
+		trend  *stats.Result
+	}{{&s.Current, w.current, w.segments[name], &cur}, {&s.Previous, w.previous, w.previousSegments[name], &prev}}
+	for i, win := range windows {
+		b, err := segmentBreakdown(decl, win.vals, win.total, exp, minN, opts)
+		if err != nil {
+			return cur, prev, err
+		}
+		weighted, msg := weightedScore(name, &b, exp, opts)
+		if i == 0 {
+			s.Weighting = &Weighting{Segment: name, Applied: exp.Available() && !math.IsNaN(weighted.Result.Score),
+				EffectiveN: weighted.EffectiveN, Unweighted: s.Current, Message: msg}
+		}
+		r := win.result
+		if !exp.Available() {
+			weighted.Result = stats.Score(stats.Tally{}, opts)
+		}
+		r.Score, r.MarginOfError, r.Lower, r.Upper, r.StdErr =
+			weighted.Result.Score, weighted.Result.MarginOfError, weighted.Result.Lower, weighted.Result.Upper, weighted.Result.StdErr
+		*win.trend = *r
+		if !math.IsNaN(weighted.EffectiveN) {
+			win.trend.N = int64(math.Round(weighted.EffectiveN))
+		}
+	}
+	return cur, prev, nil
 }
 
 // Decimals used for display: scores and percentages to one decimal, means
@@ -238,17 +305,8 @@ func (s Summary) ApplyTo(spec *cxv1alpha1.SurveySpec, st *cxv1alpha1.SurveyStatu
 		}
 		st.Trend = &cxv1alpha1.Trend{Change: change, Direction: dir, Significant: s.Trend.Significant}
 	}
-	st.Segments = nil
-	for _, seg := range s.Segments {
-		out := cxv1alpha1.SegmentStatus{Name: seg.Name}
-		for _, v := range seg.Values {
-			out.Values = append(out.Values, cxv1alpha1.SegmentValueStatus{
-				Value: v.Value, Responses: v.Result.N,
-				Score: stats.Format(v.Result.Score, d), MarginOfError: stats.Format(v.Result.MarginOfError, d),
-			})
-		}
-		st.Segments = append(st.Segments, out)
-	}
+	st.Weighting = s.weightingStatus(spec, d)
+	st.Segments = s.segmentStatus(d)
 	st.LastResponseTime = nil
 	if !s.LastReceived.IsZero() {
 		st.LastResponseTime = new(metav1.NewTime(s.LastReceived.UTC().Truncate(time.Second)))

@@ -23,7 +23,7 @@ func TestSummarizeSumsTheWindowAndThePreviousOne(t *testing.T) {
 	spec := &cxv1alpha1.SurveySpec{
 		Type: cxv1alpha1.SurveyNPS, Window: &metav1.Duration{Duration: 7 * 24 * time.Hour},
 		Retention: &metav1.Duration{Duration: 30 * 24 * time.Hour},
-		Segments:  []cxv1alpha1.SurveySegment{{Name: "plan", MaxValues: 1}},
+		Segments:  []cxv1alpha1.SurveySegment{{Name: "plan", MaxValues: 1}}, MinSegmentResponses: 1,
 	}
 	tallies := []cxv1alpha1.ResponseTally{
 		// Window: the 7 days up to today (0..6 days ago).

@@ -14,6 +14,14 @@
 //   - a key objective that fails or has no data fails the card, whatever
 //     its score (the score is kept).
 //
+// An objective with decision Confident whose source publishes a confidence
+// interval is judged on the interval instead of the point estimate
+// (confident.go): Pass only when the whole interval lies inside the
+// target, Fail only when it lies wholly outside the warning band (the
+// target without one), Warning when it lies outside the target and inside
+// the band, and Inconclusive otherwise, which earns half the weight, is
+// never met and does not fail the card as a key objective.
+//
 // Worked example, thresholds pass 90 / warning 75, weights 3, 1, 2:
 // Pass 3 + Warning 0.5 + Fail 0 = 3.5 of 6 = 58.33, below 75: Fail.
 //
@@ -41,6 +49,10 @@ const (
 	Warning Result = "Warning"
 	Fail    Result = "Fail"
 	NoData  Result = "NoData"
+	// Inconclusive: the value's interval straddles a bound of the target
+	// or of the warning band, so the data cannot tell (decision Confident
+	// only). It earns half the weight, like Warning, and is never met.
+	Inconclusive Result = "Inconclusive"
 )
 
 // Bounds is an inclusive range; a nil bound is open. At least one bound is
@@ -96,6 +108,11 @@ type Objective struct {
 	// Key marks an objective whose failure (or lack of data) fails the
 	// card.
 	Key bool
+	// Decision is Estimate (the default when empty) or Confident.
+	Decision Decision
+	// Interval is the confidence interval of Value when the source
+	// publishes one; a Confident decision judges it.
+	Interval *Interval
 }
 
 // Thresholds turn a total score into a card result.
@@ -110,10 +127,10 @@ type Thresholds struct {
 type ObjectiveResult struct {
 	// Name of the objective.
 	Name string
-	// Result is Pass, Warning, Fail or NoData.
+	// Result is Pass, Warning, Inconclusive, Fail or NoData.
 	Result Result
-	// Earned is the weight earned: Weight on Pass, Weight/2 on Warning,
-	// 0 otherwise.
+	// Earned is the weight earned: Weight on Pass, Weight/2 on Warning
+	// and Inconclusive, 0 otherwise.
 	Earned float64
 	// Weight of the objective.
 	Weight int32
@@ -123,7 +140,8 @@ type ObjectiveResult struct {
 	Reason string
 }
 
-// Met reports whether the objective is met: only Pass is; Warning is not.
+// Met reports whether the objective is met: only Pass is; Warning and
+// Inconclusive are not.
 func (r ObjectiveResult) Met() bool { return r.Result == Pass }
 
 // CardResult is the evaluation of a whole card.
@@ -143,6 +161,8 @@ type CardResult struct {
 	FailedKeys []string
 	// NoData names the objectives without data.
 	NoData []string
+	// Inconclusive names the objectives whose interval cannot tell.
+	Inconclusive []string
 	// Reason explains the card's result in one line.
 	Reason string
 }
@@ -155,8 +175,8 @@ func (o Objective) weight() int32 {
 	return o.Weight
 }
 
-// Judge compares one objective's value with its target and
-// warning band.
+// Judge compares one objective's value (or, for a Confident decision, its
+// interval: see judgeConfident) with its target and warning band.
 //
 //	target >= 80, warning >= 70, weight 3:
 //	value 85 -> Pass, earns 3; 75 -> Warning, earns 1.5; 60 -> Fail, 0;
@@ -174,13 +194,35 @@ func Judge(o Objective) ObjectiveResult {
 		if r.Reason == "" {
 			r.Reason = "no value"
 		}
+	case o.Decision == Confident && o.Interval.valid():
+		judgeConfident(o, &r)
+	default:
+		judgeEstimate(o, &r)
+		if o.Decision == Confident {
+			r.Reason += " (decision Confident: the source publishes no interval, so the estimate is judged)"
+		}
+	}
+	switch r.Result {
+	case Pass:
+		r.Earned = float64(w)
+	case Warning, Inconclusive:
+		r.Earned = float64(w) / 2
+	}
+	if o.Key && (r.Result == Fail || r.Result == NoData) {
+		r.Reason += " (key objective: fails the card)"
+	}
+	return r
+}
+
+// judgeEstimate judges the point estimate: Pass inside the target,
+// Warning inside the warning band, Fail outside both.
+func judgeEstimate(o Objective, r *ObjectiveResult) {
+	switch {
 	case o.Target.Contains(o.Value):
 		r.Result = Pass
-		r.Earned = float64(w)
 		r.Reason = fmt.Sprintf("%s is inside the target %s", FormatNumber(o.Value), o.Target)
 	case o.Warning != nil && o.Warning.Contains(o.Value):
 		r.Result = Warning
-		r.Earned = float64(w) / 2
 		r.Reason = fmt.Sprintf("%s misses the target %s but is inside the warning band %s",
 			FormatNumber(o.Value), o.Target, o.Warning)
 	case o.Warning != nil:
@@ -191,10 +233,6 @@ func Judge(o Objective) ObjectiveResult {
 		r.Result = Fail
 		r.Reason = fmt.Sprintf("%s is outside the target %s", FormatNumber(o.Value), o.Target)
 	}
-	if o.Key && (r.Result == Fail || r.Result == NoData) {
-		r.Reason += " (key objective: fails the card)"
-	}
-	return r
 }
 
 // JudgeCard scores a card: each objective, the total score and the result.
@@ -213,6 +251,9 @@ func JudgeCard(objectives []Objective, t Thresholds) CardResult {
 		c.TotalWeight += float64(r.Weight)
 		if r.Result == NoData {
 			c.NoData = append(c.NoData, r.Name)
+		}
+		if r.Result == Inconclusive {
+			c.Inconclusive = append(c.Inconclusive, r.Name)
 		}
 		if r.Key && (r.Result == Fail || r.Result == NoData) {
 			c.FailedKeys = append(c.FailedKeys, r.Name)
