@@ -44,9 +44,13 @@ func exposedSeries(t *testing.T, c prometheus.Collector) int {
 //   - a namespace with collectors: one duration histogram of 11 buckets,
 //     +Inf, _sum and _count: 14, whatever the number of collectors;
 //   - a Survey: score, responses, min responses, margin of error (4),
-//     3 NPS ratios for an NPS Survey, 2 per segment value, and one
-//     receiver counter per result it saw (at most 4);
-//   - a Scorecard: score, 3 results, and 2 per objective (value, met).
+//     3 NPS ratios for an NPS Survey, 2 per segment value (3 with
+//     expected shares: its representation ratio), 1 per segment with
+//     expected shares (its p-value), 2 with spec.weighting (unweighted
+//     score, effective n), and one receiver counter per result it saw (at
+//     most 4);
+//   - a Scorecard: score, 3 results, and 7 per objective (value, met, and
+//     5 objective results).
 func TestSeriesPerObject(t *testing.T) {
 	t.Parallel()
 	const ns = "metrics-test-series-per-object"
@@ -89,26 +93,43 @@ func TestSeriesPerObject(t *testing.T) {
 
 	// An NPS Survey with one segment of 2 values, whose receiver saw all
 	// four results: 4 + 3 + 2 x 2 + 4 = 15.
-	SetSurvey(SurveyLabels{Namespace: ns, Survey: "nps", Touchpoint: "one", Type: "NPS"}, SurveyValues{
+	surveySeries := func() int {
+		return exposedSeries(t, inNamespaces([]string{ns}, surveyScore, surveyResponses, surveyMarginOfError, surveyMinResponses,
+			surveyNPSRatio, surveySegmentScore, surveySegmentResponses, surveySegmentRepresentationRatio,
+			surveySegmentRepresentationPValue, surveyUnweightedScore, surveyEffectiveResponses, ReceiverResponses))
+	}
+	values := SurveyValues{
 		Score: 20, MarginOfError: 12.5, Responses: 40, MinResponses: 30,
 		PromoterRatio: 0.5, PassiveRatio: 0.2, DetractorRatio: 0.3,
 		Segments: []SurveySegment{{Segment: "plan", Value: "free", Responses: 25, Score: 10}, {Segment: "plan", Value: "pro", Responses: 15, Score: 36.7}},
-	})
+	}
+	SetSurvey(SurveyLabels{Namespace: ns, Survey: "nps", Touchpoint: "one", Type: "NPS"}, values)
 	for _, r := range []string{"accepted", "duplicate", "rejected", "failed"} {
 		ReceiverResponses.WithLabelValues(ns, "nps", r).Inc()
 	}
-	survey := exposedSeries(t, inNamespaces([]string{ns}, surveyScore, surveyResponses, surveyMarginOfError, surveyMinResponses,
-		surveyNPSRatio, surveySegmentScore, surveySegmentResponses, ReceiverResponses))
+	survey := surveySeries()
 	if survey != 15 {
 		t.Errorf("NPS Survey: %d series, want 15", survey)
 	}
+	// With expected shares for plan and spec.weighting: 2 ratios, 1
+	// p-value and 2 weighting series more: 20.
+	for i := range values.Segments {
+		values.Segments[i].Expected, values.Segments[i].RepresentationRatio = true, 1
+	}
+	values.Representation = []SurveyRepresentation{{Segment: "plan", PValue: 0.4}}
+	values.Weighting = &SurveyWeighting{UnweightedScore: 18, EffectiveResponses: 37.5}
+	SetSurvey(SurveyLabels{Namespace: ns, Survey: "nps", Touchpoint: "one", Type: "NPS"}, values)
+	if n := surveySeries(); n != 20 {
+		t.Errorf("NPS Survey with expected shares and weighting: %d series, want 20", n)
+	}
 
-	// A Scorecard of 3 objectives: 1 + 3 + 3 x 2 = 10.
+	// A Scorecard of 3 objectives: 1 + 3 + 3 x (2 + 5) = 25.
 	SetScorecard(ns, "card", ScorecardValues{Score: 50, Result: "Fail", Objectives: []ScorecardObjective{
-		{Name: "a", Value: 1, Met: true}, {Name: "b", Value: 2}, {Name: "c", Value: 3}}})
-	card := exposedSeries(t, inNamespaces([]string{ns}, scorecardScore, scorecardResult, scorecardObjectiveValue, scorecardObjectiveMet))
-	if card != 10 {
-		t.Errorf("Scorecard of 3 objectives: %d series, want 10", card)
+		{Name: "a", Value: 1, Met: true, Result: "Pass"}, {Name: "b", Value: 2, Result: "Fail"}, {Name: "c", Value: 3, Result: "Warning"}}})
+	card := exposedSeries(t, inNamespaces([]string{ns}, scorecardScore, scorecardResult, scorecardObjectiveValue, scorecardObjectiveMet,
+		scorecardObjectiveResult))
+	if card != 25 {
+		t.Errorf("Scorecard of 3 objectives: %d series, want 25", card)
 	}
 	t.Logf("series: %.2f per collector (+14 per namespace), %d per NPS Survey (1 segment, 2 values), %d per Scorecard (3 objectives)",
 		perCollector, survey, card)
