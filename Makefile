@@ -97,6 +97,12 @@ BENCH_DURATION ?= 60s
 # (three Touchpoint status intervals), unless BENCH_DURATION is given (CI's
 # short run: make bench BENCH_DURATION=10s).
 STATUS_BENCH_DURATION ?= $(if $(filter file,$(origin BENCH_DURATION)),3m,$(BENCH_DURATION))
+# The status cost benchmark's sizes (Touchpoints) and the cold start's
+# objects: the issue's scenario, or a fifth of it in the short run, which
+# checks that the benchmarks work without their minutes of load.
+STATUS_BENCH_SIZES ?= $(if $(filter file,$(origin BENCH_DURATION)),500$(comma)2000,100$(comma)400)
+COLD_START_OBJECTS ?= $(if $(filter file,$(origin BENCH_DURATION)),3000,600)
+comma := ,
 
 # -p 1 runs one package at a time, so that no benchmark shares the two cores
 # with another.
@@ -104,6 +110,7 @@ STATUS_BENCH_DURATION ?= $(if $(filter file,$(origin BENCH_DURATION)),3m,$(BENCH
 bench: tools ## Run the benchmarks: receiver durable vs no storage (ratio), collector schedule drift, status writes and their API-server cost, cold start, score engine.
 	go test -run '^$$' -bench . -benchmem ./internal/stats/
 	TOUCHSTONE_BENCH_DURATION=$(BENCH_DURATION) TOUCHSTONE_STATUS_BENCH_DURATION=$(STATUS_BENCH_DURATION) \
+		TOUCHSTONE_STATUS_BENCH_SIZES=$(STATUS_BENCH_SIZES) TOUCHSTONE_BENCH_COLD_START_OBJECTS=$(COLD_START_OBJECTS) \
 		go test -p 1 -run '^$$' -bench . -benchtime=1x -timeout 60m \
 		./internal/receive/ ./internal/collect/ ./controllers/
 

@@ -340,6 +340,24 @@ func envDuration(b *testing.B, def time.Duration, names ...string) time.Duration
 	return def
 }
 
+// envInts reads comma-separated positive integers from an environment
+// variable, or returns def.
+func envInts(b *testing.B, name string, def ...int) []int {
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	var out []int
+	for f := range strings.SplitSeq(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			b.Fatalf("%s: want comma-separated positive integers, got %q", name, s)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
 // envInt reads an integer from an environment variable, or returns def.
 func envInt(b *testing.B, name string, def int) int {
 	s := os.Getenv(name)

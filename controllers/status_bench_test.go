@@ -201,11 +201,14 @@ func countModified(ctx context.Context, b *testing.B, c client.WithWatch, list c
 //   - series/touchpoint: cx_* series of the namespace in a scrape, per
 //     Touchpoint.
 //
+// N is 500 and 2,000 ($TOUCHSTONE_STATUS_BENCH_SIZES, comma-separated:
+// make bench's short run, for CI, takes 100 and 400).
+//
 // Run it alone with:
 //
 //	go test -run '^$' -bench TouchpointStatusCost -benchtime=1x ./controllers/
 func BenchmarkTouchpointStatusCost(b *testing.B) {
-	for _, n := range []int{500, 2000} {
+	for _, n := range envInts(b, "TOUCHSTONE_STATUS_BENCH_SIZES", 500, 2000) {
 		b.Run(fmt.Sprintf("touchpoints=%d", n), func(b *testing.B) {
 			for range b.N {
 				benchStatusCost(b, n)
