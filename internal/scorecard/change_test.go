@@ -35,6 +35,9 @@ func TestStatusChange(t *testing.T) {
 			st.Objectives[1].Value, st.Objectives[1].Result = "290", cxv1alpha1.ObjectivePass
 		}, cadence.Condition},
 		{"the card's result", func(st *cxv1alpha1.ScorecardStatus) { st.Result = cxv1alpha1.ResultPass }, cadence.Condition},
+		{"a new result pending for the stabilization window", func(st *cxv1alpha1.ScorecardStatus) {
+			st.PendingResult, st.PendingSince = cxv1alpha1.ResultPass, &metav1.Time{Time: time.Unix(1700000000, 0)}
+		}, cadence.Condition},
 		{"Ready", func(st *cxv1alpha1.ScorecardStatus) { st.Conditions[0].Reason = cxv1alpha1.ReasonSourceNotFound }, cadence.Condition},
 		{"an objective removed", func(st *cxv1alpha1.ScorecardStatus) { st.Objectives = st.Objectives[:1] }, cadence.Condition},
 		{"a new spec", func(st *cxv1alpha1.ScorecardStatus) { st.ObservedGeneration = 2 }, cadence.Spec},
