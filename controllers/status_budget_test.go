@@ -129,7 +129,9 @@ func TestStatusWriteBudgetHolds(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
 	src := newCountingSource(t)
-	opts := testOptions()
+	// Not testOptions: its receiver options take the suite's receiver
+	// address. This operator has no receiver.
+	opts := controllers.DefaultOptions()
 	opts.StatusWritesPerSecond = perSecond
 	opts.Collectors.StatusInterval = time.Second
 	opts.Receiver.BindAddress = "0"
