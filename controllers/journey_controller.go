@@ -29,20 +29,20 @@ import (
 
 // JourneyOptions configure the Journey controller.
 type JourneyOptions struct {
-	// StatusInterval is the least time between two status updates of a
-	// Journey caused by its Surveys' scores: Surveys update several times
-	// a minute under load, and a map need not follow each update.
+	// StatusInterval is the least time between two status writes of a
+	// Journey that only refresh values (journey.StatusChange): Surveys
+	// update under load, and a map need not follow each update.
 	StatusInterval time.Duration
 }
 
 // DefaultJourneyOptions returns the defaults of the journey flags.
 func DefaultJourneyOptions() JourneyOptions {
-	return JourneyOptions{StatusInterval: 10 * time.Second}
+	return JourneyOptions{StatusInterval: time.Minute}
 }
 
 func (o *JourneyOptions) bindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.StatusInterval, "journey-status-interval", o.StatusInterval,
-		"Least time between two status updates of a Journey caused by new survey scores (Touchpoints added, removed or relabelled update it at once).")
+		"Least time between two status writes of a Journey that only refresh values (stage satisfaction, margins, spread); a change of coverage, of the weakest stage, of the card's result or of a condition, and Touchpoints added, removed or relabelled, are written at once.")
 }
 
 // setupJourneys registers the Journey controller.
@@ -90,6 +90,7 @@ func (r *JourneyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if err := r.Get(ctx, req.NamespacedName, &jny); err != nil {
 		if apierrors.IsNotFound(err) {
 			metrics.DeleteJourney(req.Namespace, req.Name)
+			r.status.forget(&cxv1alpha1.Journey{}, req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -115,12 +116,16 @@ func (r *JourneyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	}
 	metrics.SetJourney(jny.Namespace, jny.Name, published)
 
-	written, err := r.status.write(ctx, orig, &jny)
+	change := journey.StatusChange(&orig.Status, st)
+	written, err := r.status.write(ctx, orig, &jny, change, r.StatusInterval)
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("writing the status of journey %s: %w", req.NamespacedName, err)
 	}
-	if written.RequeueNow {
+	switch {
+	case written.RequeueNow:
 		return ctrl.Result{RequeueAfter: requeueNow}, nil
+	case written.RetryAfter > 0:
+		return ctrl.Result{RequeueAfter: written.RetryAfter}, nil
 	}
 	return ctrl.Result{}, nil
 }

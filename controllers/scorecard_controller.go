@@ -40,16 +40,26 @@ type ScorecardOptions struct {
 	// installed. The CRD is also watched, so this is only a safety net for
 	// a CRD that became discoverable after its last watch event.
 	AlertingRecheckInterval time.Duration
+	// ConcurrentReconciles is how many Scorecards are evaluated at once.
+	ConcurrentReconciles int
+	// SourceGrace is how long a card waits for a new source's first
+	// status, or for a source a new card names to be created, before it
+	// reads it as no data or not found (scorecard.AwaitSource).
+	SourceGrace time.Duration
 }
 
 // DefaultScorecardOptions returns the defaults of the scorecard flags.
 func DefaultScorecardOptions() ScorecardOptions {
-	return ScorecardOptions{AlertingRecheckInterval: 5 * time.Minute}
+	return ScorecardOptions{AlertingRecheckInterval: 5 * time.Minute, ConcurrentReconciles: 4, SourceGrace: scorecard.DefaultSourceGrace}
 }
 
 func (o *ScorecardOptions) bindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.AlertingRecheckInterval, "scorecard-alerting-recheck-interval", o.AlertingRecheckInterval,
 		"How often a Scorecard with spec.alerting looks again for the PrometheusRule CRD while it is not installed (the CRD is watched too).")
+	fs.IntVar(&o.ConcurrentReconciles, "scorecard-concurrent-reconciles", o.ConcurrentReconciles,
+		"Scorecards evaluated at once.")
+	fs.DurationVar(&o.SourceGrace, "scorecard-source-grace", o.SourceGrace,
+		"How long a Scorecard waits for a new source's first status, or for a source a new card names to be created, before it reads it as no data or not found (0: no wait).")
 }
 
 // setupScorecards registers the Scorecard controller and what it needs.
@@ -62,7 +72,9 @@ func setupScorecards(mgr ctrl.Manager, o Options, status *statusWriter) error {
 			mapper:  mgr.GetRESTMapper(),
 			recheck: o.Scorecards.AlertingRecheckInterval,
 		},
-		status: status,
+		status:               status,
+		ConcurrentReconciles: o.Scorecards.ConcurrentReconciles,
+		SourceGrace:          o.Scorecards.SourceGrace,
 	}).SetupWithManager(mgr)
 }
 
@@ -88,6 +100,10 @@ type ScorecardReconciler struct {
 	// (scorecard_alerting.go).
 	rules  *ruleWriter
 	status *statusWriter
+	// ConcurrentReconciles bounds the evaluations in flight.
+	ConcurrentReconciles int
+	// SourceGrace bounds the wait for new sources (0: none).
+	SourceGrace time.Duration
 }
 
 // +kubebuilder:rbac:groups=cx.touchstone.dev,resources=scorecards,verbs=get;list;watch
@@ -116,13 +132,17 @@ type ScorecardReconciler struct {
 //
 // Nothing here runs on a timer: sources are watched. The requeues are
 // deadlines: the end of the stabilization window of a pending result
-// (computed from status.pendingSince, so it survives a restart), and the
-// recheck for a missing PrometheusRule CRD.
+// (computed from status.pendingSince, so it survives a restart), the
+// recheck for a missing PrometheusRule CRD, the deadline of a new source
+// that has not reported yet (scorecard.AwaitSource; its first status
+// wakes the card earlier), and a refresh the status write budget
+// deferred.
 func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	var sc cxv1alpha1.Scorecard
 	if err := r.Get(ctx, req.NamespacedName, &sc); err != nil {
 		if apierrors.IsNotFound(err) {
 			metrics.DeleteScorecard(req.Namespace, req.Name)
+			r.status.forget(&cxv1alpha1.Scorecard{}, req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -148,18 +168,14 @@ func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		}
 	}
 
-	// 2. Sources.
-	inputs := make([]verdict.Objective, 0, len(sc.Spec.Objectives))
-	var missing []string
-	for _, o := range sc.Spec.Objectives {
-		in, err := r.readObjective(ctx, &sc, o, cycles[o.Name])
-		if err != nil {
-			return ctrl.Result{}, fmt.Errorf("reading the source of objective %s of scorecard %s/%s: %w", o.Name, sc.Namespace, sc.Name, err)
-		}
-		if in.missing != "" {
-			missing = append(missing, in.missing)
-		}
-		inputs = append(inputs, in.Objective)
+	// 2. Sources; a new source that has not reported yet is waited for
+	// (its status write wakes the card).
+	inputs, missing, await, err := r.readObjectives(ctx, &sc, cycles)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if wait := time.Until(await); wait > 0 {
+		return ctrl.Result{RequeueAfter: wait}, nil
 	}
 
 	// 3. Evaluation.
@@ -182,7 +198,9 @@ func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	// 5. Publish and write.
 	metrics.SetScorecard(sc.Namespace, sc.Name, publishedValues(inputs, card, stable))
 
-	written, err := r.status.write(ctx, orig, &sc)
+	// No cadence of its own (interval 0): a card follows its sources,
+	// which have one; its writes share the budget, verdicts first.
+	written, err := r.status.write(ctx, orig, &sc, scorecard.StatusChange(&orig.Status, st), 0)
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("writing the status of scorecard %s/%s: %w", sc.Namespace, sc.Name, err)
 	}
@@ -196,7 +214,7 @@ func (r *ScorecardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		}
 		r.recordResultChange(&sc, orig.Status.Result, heldSince, window)
 	}
-	return ctrl.Result{RequeueAfter: requeue}, alertErr
+	return ctrl.Result{RequeueAfter: earliest(requeue, written.RetryAfter)}, alertErr
 }
 
 // eventResultChanged is the reason of the Event recorded when a card's
@@ -253,6 +271,30 @@ func (r *ScorecardReconciler) recordResultChange(sc *cxv1alpha1.Scorecard, from 
 type sourcedObjective struct {
 	verdict.Objective
 	missing string
+	// await is until when to wait for the source's first status
+	// (scorecard.AwaitSource), zero when there is nothing to wait for.
+	await time.Time
+}
+
+// readObjectives reads every objective's source: the evaluation inputs,
+// the sources that do not exist, and until when to wait for a new source
+// that has not reported yet (zero: none).
+func (r *ScorecardReconciler) readObjectives(ctx context.Context, sc *cxv1alpha1.Scorecard, cycles map[string][]string) ([]verdict.Objective, []string, time.Time, error) {
+	inputs := make([]verdict.Objective, 0, len(sc.Spec.Objectives))
+	var missing []string
+	var await time.Time
+	for _, o := range sc.Spec.Objectives {
+		in, err := r.readObjective(ctx, sc, o, cycles[o.Name])
+		if err != nil {
+			return nil, nil, time.Time{}, fmt.Errorf("reading the source of objective %s of scorecard %s/%s: %w", o.Name, sc.Namespace, sc.Name, err)
+		}
+		if in.missing != "" {
+			missing = append(missing, in.missing)
+		}
+		inputs = append(inputs, in.Objective)
+		await = later(await, in.await)
+	}
+	return inputs, missing, await, nil
 }
 
 // readObjective reads the value of one objective from its source. A
@@ -271,12 +313,14 @@ func (r *ScorecardReconciler) readObjective(ctx context.Context, sc *cxv1alpha1.
 		var svy cxv1alpha1.Survey
 		if err = r.Get(ctx, key(o.Survey.Name), &svy); err == nil {
 			text, reason = scorecard.SurveyValue(&svy, o.Survey.Value)
+			in.await = scorecard.AwaitSource(&svy, svy.Status.ObservedGeneration, r.SourceGrace, time.Now())
 			in.Interval = scorecard.SurveyInterval(&svy, o.Survey.Value)
 		}
 	case o.Touchpoint != nil:
 		var tp cxv1alpha1.Touchpoint
 		if err = r.Get(ctx, key(o.Touchpoint.Name), &tp); err == nil {
 			text, reason = scorecard.TouchpointValue(&tp, o.Touchpoint.Metric)
+			in.await = scorecard.AwaitSource(&tp, tp.Status.ObservedGeneration, r.SourceGrace, time.Now())
 		}
 	case o.Scorecard != nil && cycle != nil:
 		reason = scorecard.CycleReason(cycle)
@@ -284,12 +328,14 @@ func (r *ScorecardReconciler) readObjective(ctx context.Context, sc *cxv1alpha1.
 		var nested cxv1alpha1.Scorecard
 		if err = r.Get(ctx, key(o.Scorecard.Name), &nested); err == nil {
 			text, reason = scorecard.NestedCardValue(&nested)
+			in.await = scorecard.AwaitSource(&nested, nested.Status.ObservedGeneration, r.SourceGrace, time.Now())
 		}
 	default:
 		reason = scorecard.NoSourceReason
 	}
 	if apierrors.IsNotFound(err) {
 		in.missing, reason = scorecard.SourceNotFound(o)
+		in.await = scorecard.AwaitMissingSource(sc, r.SourceGrace, time.Now())
 	} else if err != nil {
 		return in, err
 	}
@@ -349,7 +395,7 @@ func (r *ScorecardReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		r.rules = &ruleWriter{client: mgr.GetClient(), mapper: mgr.GetRESTMapper(), recheck: DefaultScorecardOptions().AlertingRecheckInterval}
 	}
 	if r.status == nil {
-		r.status = &statusWriter{client: mgr.GetClient()}
+		r.status = newStatusWriter(mgr.GetClient(), DefaultStatusWritesPerSecond)
 	}
 	idx := mgr.GetFieldIndexer()
 	indexes := map[string]func(o cxv1alpha1.Objective) string{
@@ -401,11 +447,16 @@ func (r *ScorecardReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&cxv1alpha1.Survey{}, handler.EnqueueRequestsFromMapFunc(r.cardsReading(scorecardSurveyIndex)),
 			builder.WithPredicates(statusChanged(func(o client.Object) any { return o.(*cxv1alpha1.Survey).Status }))).
 		Watches(&cxv1alpha1.Touchpoint{}, handler.EnqueueRequestsFromMapFunc(r.cardsReading(scorecardTouchpointIndex)),
-			builder.WithPredicates(statusChanged(func(o client.Object) any { return o.(*cxv1alpha1.Touchpoint).Status.Metrics }))).
+			builder.WithPredicates(statusChanged(func(o client.Object) any {
+				// Its metrics, and its first status, which a card may await.
+				st := &o.(*cxv1alpha1.Touchpoint).Status
+				return []any{st.Metrics, st.ObservedGeneration}
+			}))).
 		Watches(&cxv1alpha1.Scorecard{}, handler.EnqueueRequestsFromMapFunc(r.cardsReadingCard),
 			builder.WithPredicates(cardChanged())).
 		Watches(crd, handler.EnqueueRequestsFromMapFunc(r.cardsWithAlerting),
 			builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetName() == prometheusRuleCRD }))).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.ConcurrentReconciles)}).
 		Named("scorecard").
 		Build(quietShutdown{r})
 	if err != nil {

@@ -25,9 +25,13 @@ import (
 )
 
 // testScorecardOptions adapts the scorecard defaults for the tests: a
-// missing PrometheusRule CRD is looked for again every second.
+// missing PrometheusRule CRD is looked for again every second, and new
+// sources are waited for 3s.
 func testScorecardOptions(o controllers.ScorecardOptions) controllers.ScorecardOptions {
 	o.AlertingRecheckInterval = time.Second
+	// Long enough for a new Touchpoint's first round, short enough for
+	// the tests of a source that does not exist.
+	o.SourceGrace = 3 * time.Second
 	return o
 }
 

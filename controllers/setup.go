@@ -9,6 +9,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
+	"github.com/touchstone-dev/touchstone/internal/metrics"
 	"github.com/touchstone-dev/touchstone/internal/secrets"
 )
 
@@ -24,6 +25,11 @@ type Options struct {
 	// the receiver and the controllers alike (one resolver, one cache): a
 	// rotated Secret is used within this delay.
 	SecretCacheTTL time.Duration
+	// StatusWritesPerSecond is the budget every status write of the
+	// operator draws from (0: none). Spec and condition changes are
+	// written at once, ahead of value refreshes, which wait for a token
+	// when the budget is spent: they are deferred, never dropped.
+	StatusWritesPerSecond float64
 
 	// Collectors configure the Touchpoint collector scheduler.
 	Collectors CollectorOptions
@@ -40,6 +46,7 @@ func DefaultOptions() Options {
 	return Options{
 		SecretRecheckInterval: 30 * time.Second,
 		SecretCacheTTL:        secrets.DefaultTTL,
+		StatusWritesPerSecond: DefaultStatusWritesPerSecond,
 		Collectors:            DefaultCollectorOptions(),
 		Receiver:              DefaultReceiverOptions(),
 		Scorecards:            DefaultScorecardOptions(),
@@ -55,18 +62,32 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.SecretCacheTTL, "secret-cache-ttl", o.SecretCacheTTL,
 		"How long a Secret read is reused by collectors, the receiver and the controllers (a rotated Secret is used within this delay; the receiver reads again at once after a failed authentication).")
 	fs.DurationVar(&o.SecretCacheTTL, "collector-credential-ttl", o.SecretCacheTTL, "Deprecated: use --secret-cache-ttl.")
+	fs.Float64Var(&o.StatusWritesPerSecond, "status-writes-per-second", o.StatusWritesPerSecond,
+		"Budget of status writes per second, shared by every kind (0: no budget). Spec and condition changes are written at once; value refreshes beyond it are deferred, never dropped.")
 	o.Collectors.bindFlags(fs)
 	o.Receiver.bindFlags(fs)
 	o.Scorecards.bindFlags(fs)
 	o.Journeys.bindFlags(fs)
 }
 
+// DefaultStatusWritesPerSecond is the default status write budget, sized
+// so that 10,000 objects cannot exceed it in steady state: a value
+// refresh is written at most once per status interval, and the shortest
+// one is the Survey's (30s), so 10,000 objects refresh at most 10,000 /
+// 30s = 333 times a second (Touchpoints alone, at 60s: 167). Scorecards
+// follow their sources (a card writes when a value it reads was written),
+// and condition changes come on top: 400 leaves them a fifth. The budget
+// then only catches bursts, such as every object's first refresh after a
+// restart, and spreads them over a few seconds.
+const DefaultStatusWritesPerSecond = 400
+
 // Setup registers every Touchstone controller, index and runnable with the
 // manager. main and the tests share it, so that the tests run the wiring
 // that ships.
 func Setup(mgr ctrl.Manager, o Options) error {
 	resolver := secrets.NewResolver(mgr.GetAPIReader(), o.SecretCacheTTL)
-	status := &statusWriter{client: mgr.GetClient()}
+	status := newStatusWriter(mgr.GetClient(), o.StatusWritesPerSecond)
+	metrics.InitStatusWrites("Touchpoint", "Survey", "Scorecard")
 	if err := setupTouchpoints(mgr, o, resolver, status); err != nil {
 		return err
 	}

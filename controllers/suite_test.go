@@ -12,11 +12,14 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/selection"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -96,13 +99,23 @@ func testOptions() controllers.Options {
 	return o
 }
 
+// ownOperatorLabel marks the objects of a test that runs an operator of
+// its own, with other options (startOwnOperator): the suite's manager
+// does not see them.
+const ownOperatorLabel = "test.touchstone.dev/own-operator"
+
 // startManager runs a manager with every Touchstone controller until ctx
 // ends; the returned channel closes when it has stopped.
 func startManager(ctx context.Context, opts controllers.Options) (<-chan struct{}, error) {
+	ignored, err := labels.NewRequirement(ownOperatorLabel, selection.DoesNotExist, nil)
+	if err != nil {
+		return nil, err
+	}
 	mgr, err := ctrl.NewManager(cfg, controllers.ManagerOptions(ctrl.Options{
 		Scheme:                 scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
+		Cache:                  cache.Options{DefaultLabelSelector: labels.NewSelector().Add(*ignored)},
 	}))
 	if err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -50,10 +51,15 @@ type ReceiverOptions struct {
 	// it reports not ready, so that its endpoints are dropped before it
 	// stops accepting.
 	ShutdownDelay time.Duration
-	// StatusInterval is the least time between two status updates of a
-	// Survey caused by new responses: under load, a Survey's status and
-	// gauges follow its tallies with at most this delay.
+	// StatusInterval is the least time between two status writes of a
+	// Survey that only refresh values (new responses): under load, its
+	// status follows its tallies with at most this delay, its gauges
+	// within a second; a condition change (DataSufficient, Ready) is
+	// written at once.
 	StatusInterval time.Duration
+	// ConcurrentReconciles is how many Surveys have their status computed
+	// at once.
+	ConcurrentReconciles int
 	// Store, when set, replaces the Kubernetes-API store (benchmarks
 	// measure the receiver without storage with it).
 	Store receive.Store
@@ -71,17 +77,31 @@ type ReceiverOptions struct {
 // DefaultReceiverOptions returns the defaults of the receiver flags.
 func DefaultReceiverOptions() ReceiverOptions {
 	return ReceiverOptions{
-		BindAddress:    ":8082",
-		MaxBodyBytes:   receive.DefaultMaxBodyBytes,
-		MaxBatch:       receive.DefaultMaxBatch,
-		QueueLength:    receive.DefaultQueueLength,
-		CommitTimeout:  receive.DefaultCommitTimeout,
-		ShutdownDelay:  receive.DefaultShutdownDelay,
-		StatusInterval: 5 * time.Second,
+		BindAddress:          ":8082",
+		MaxBodyBytes:         receive.DefaultMaxBodyBytes,
+		MaxBatch:             receive.DefaultMaxBatch,
+		QueueLength:          receive.DefaultQueueLength,
+		CommitTimeout:        receive.DefaultCommitTimeout,
+		ShutdownDelay:        receive.DefaultShutdownDelay,
+		StatusInterval:       DefaultSurveyStatusInterval,
+		ConcurrentReconciles: 4,
 
 		CompactionInterval: time.Minute,
 	}
 }
+
+// DefaultSurveyStatusInterval is the default least time between two value
+// refreshes of a Survey's status. Responses arrive one by one, so under
+// steady traffic every tally write changes the score: 30s keeps status
+// (read by people, GitOps tools and Scorecards) fresh to the half-minute
+// for one write per Survey per 30s, while the cx_survey_* gauges follow
+// within a second. Condition changes are written at once.
+const DefaultSurveyStatusInterval = 30 * time.Second
+
+// surveyTallyDelay gathers the tally writes of a Survey (under load the
+// receiver writes several a second) into one reconcile, which sets its
+// gauges: they follow the tallies within this delay.
+const surveyTallyDelay = time.Second
 
 func (o *ReceiverOptions) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.BindAddress, "receiver-bind-address", o.BindAddress,
@@ -95,7 +115,9 @@ func (o *ReceiverOptions) bindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.ShutdownDelay, "receiver-shutdown-delay", o.ShutdownDelay,
 		"On SIGTERM, how long the receiver keeps receiving while /readyz fails, before it stops accepting: the time the Service's endpoints take to drop the replica. 0 stops at once.")
 	fs.DurationVar(&o.StatusInterval, "survey-status-interval", o.StatusInterval,
-		"Least time between two status updates of a Survey caused by new responses.")
+		"Least time between two status writes of a Survey that only refresh values (new responses); the cx_survey_* gauges follow within a second, condition and spec changes are written at once.")
+	fs.IntVar(&o.ConcurrentReconciles, "survey-concurrent-reconciles", o.ConcurrentReconciles,
+		"Surveys whose status is computed at once.")
 	fs.DurationVar(&o.CompactionInterval, "tally-compaction-interval", o.CompactionInterval,
 		"How often the leader merges the tallies quiet for longer than their Survey's deduplication window into one compacted tally per day. 0 disables compaction.")
 }
@@ -108,6 +130,7 @@ func setupSurveys(mgr ctrl.Manager, o Options, resolver *secrets.Resolver, statu
 		status:                status,
 		SecretRecheckInterval: o.SecretRecheckInterval,
 		StatusInterval:        o.Receiver.StatusInterval,
+		ConcurrentReconciles:  o.Receiver.ConcurrentReconciles,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
@@ -176,9 +199,11 @@ type SurveyReconciler struct {
 	status *statusWriter
 	// SecretRecheckInterval is how often a missing Secret is looked for.
 	SecretRecheckInterval time.Duration
-	// StatusInterval is the least time between status updates caused by
-	// new responses.
+	// StatusInterval is the least time between two status writes that
+	// only refresh values.
 	StatusInterval time.Duration
+	// ConcurrentReconciles bounds the reconciles in flight.
+	ConcurrentReconciles int
 }
 
 // +kubebuilder:rbac:groups=cx.touchstone.dev,resources=surveys,verbs=get;list;watch
@@ -191,7 +216,10 @@ type SurveyReconciler struct {
 //  1. resolve the Touchpoint and the receiver Secrets;
 //  2. sum the Survey's tallies of the window and the previous window;
 //  3. set conditions and gauges, delete tallies past retention;
-//  4. patch status if it changed, and come back when the window slides.
+//  4. classify the change (survey.StatusChange): a spec or condition
+//     change is written at once, a refresh at most once per
+//     StatusInterval (coming back when it is due); come back when the
+//     window slides.
 func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	log := logf.FromContext(ctx)
 	var svy cxv1alpha1.Survey
@@ -199,6 +227,7 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		if apierrors.IsNotFound(err) {
 			metrics.DeleteSurvey(req.Namespace, req.Name)
 			metrics.DeleteReceiverSurvey(req.Namespace, req.Name)
+			r.status.forget(&cxv1alpha1.Survey{}, req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -233,14 +262,14 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		// A tally that cannot be read is a bug or tampering: say so and
 		// wait for a change rather than retrying in a loop.
 		setConditions(&st.Conditions, svy.Generation, survey.TalliesUnreadable(err))
-		res, err := r.status.write(ctx, orig, &svy)
+		res, err := r.status.write(ctx, orig, &svy, survey.StatusChange(&orig.Status, st), r.StatusInterval)
 		if err != nil {
 			return ctrl.Result{}, fmt.Errorf("writing the status of survey %s: %w", req.NamespacedName, err)
 		}
 		if res.RequeueNow {
 			return ctrl.Result{RequeueAfter: requeueNow}, nil
 		}
-		return ctrl.Result{}, nil
+		return ctrl.Result{RequeueAfter: res.RetryAfter}, nil
 	}
 	sum.ApplyTo(&svy.Spec, st)
 	minN := svy.Spec.MinResponsesOrDefault()
@@ -258,7 +287,7 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		log.V(1).Info("deleted tally past retention", "tally", name)
 	}
 
-	written, err := r.status.write(ctx, orig, &svy)
+	written, err := r.status.write(ctx, orig, &svy, survey.StatusChange(&orig.Status, st), r.StatusInterval)
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("writing the status of survey %s: %w", req.NamespacedName, err)
 	}
@@ -274,6 +303,7 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		r.SecretRecheckInterval < result.RequeueAfter {
 		result.RequeueAfter = r.SecretRecheckInterval
 	}
+	result.RequeueAfter = earliest(result.RequeueAfter, written.RetryAfter)
 	return result, nil
 }
 
@@ -390,7 +420,7 @@ func (r *SurveyReconciler) checkReferences(ctx context.Context, svy *cxv1alpha1.
 // the Touchpoints they reference.
 func (r *SurveyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.status == nil {
-		r.status = &statusWriter{client: mgr.GetClient()}
+		r.status = newStatusWriter(mgr.GetClient(), DefaultStatusWritesPerSecond)
 	}
 	idx := mgr.GetFieldIndexer()
 	if err := idx.IndexField(context.Background(), &cxv1alpha1.Survey{}, surveyTouchpointIndex,
@@ -406,20 +436,22 @@ func (r *SurveyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		return err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		// The Survey's own status writes must not wake it again: new
-		// responses would then bypass StatusInterval (each write would
-		// find newer tallies and write again).
+		// The Survey's own status writes must not wake it again (a
+		// write would find newer tallies and compute again).
 		For(&cxv1alpha1.Survey{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{},
 			predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{}, r.status.stalePredicate()))).
 		Watches(&cxv1alpha1.ResponseTally{}, r.tallyChanged()).
 		Watches(&cxv1alpha1.Touchpoint{}, r.touchpointChanged()).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.ConcurrentReconciles)}).
 		Named("survey").
 		Complete(quietShutdown{r})
 }
 
 // tallyChanged wakes a Survey when one of its tallies changes, at most once
-// per StatusInterval: under load the receiver writes many times a second,
-// and the status need not follow each write.
+// per surveyTallyDelay (or StatusInterval, when shorter): under load the
+// receiver writes many times a second, and a burst of writes is summed
+// once. The reconcile sets the gauges and leaves the status to its
+// cadence.
 func (r *SurveyReconciler) tallyChanged() handler.EventHandler {
 	enqueue := func(o client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 		t, ok := o.(*cxv1alpha1.ResponseTally)
@@ -428,7 +460,8 @@ func (r *SurveyReconciler) tallyChanged() handler.EventHandler {
 		}
 		// AddAfter keeps the earliest time of an item already waiting, so
 		// a burst of writes collapses into one reconcile.
-		q.AddAfter(reconcile.Request{NamespacedName: types.NamespacedName{Namespace: t.Namespace, Name: t.Survey}}, r.StatusInterval)
+		q.AddAfter(reconcile.Request{NamespacedName: types.NamespacedName{Namespace: t.Namespace, Name: t.Survey}},
+			min(surveyTallyDelay, max(r.StatusInterval, 0)))
 	}
 	return handler.Funcs{
 		CreateFunc: func(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {

@@ -27,7 +27,7 @@ import (
 var receiverURL string
 
 // testReceiverOptions serves the receiver on a free local port and lets a
-// Survey's status follow its tallies within 100ms.
+// Survey's status follow its tallies within testSurveyStatusInterval.
 func testReceiverOptions(o controllers.ReceiverOptions) controllers.ReceiverOptions {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -35,7 +35,7 @@ func testReceiverOptions(o controllers.ReceiverOptions) controllers.ReceiverOpti
 	}
 	receiverURL = "http://" + ln.Addr().String()
 	o.Listener = ln
-	o.StatusInterval = 100 * time.Millisecond
+	o.StatusInterval = testSurveyStatusInterval
 	// Nothing routes to the test receiver through endpoints: it stops at
 	// once (the failover tests in internal/receive test the delay).
 	o.ShutdownDelay = 0

@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	cxv1alpha1 "github.com/touchstone-dev/touchstone/api/v1alpha1"
+	"github.com/touchstone-dev/touchstone/internal/cadence"
 	"github.com/touchstone-dev/touchstone/internal/collect"
 	"github.com/touchstone-dev/touchstone/internal/metrics"
 	"github.com/touchstone-dev/touchstone/internal/secrets"
@@ -43,6 +44,10 @@ type CollectorOptions struct {
 	// ConcurrentReconciles is how many Touchpoints have their status
 	// computed at once.
 	ConcurrentReconciles int
+	// StatusInterval is the least time between two writes of a
+	// Touchpoint's status that refresh values only; cx_touchpoint_value
+	// follows every run, and condition changes are written at once.
+	StatusInterval time.Duration
 }
 
 // DefaultCollectorOptions returns the defaults of the collector flags.
@@ -53,8 +58,19 @@ func DefaultCollectorOptions() CollectorOptions {
 		MaxResponseBytes:     collect.DefaultMaxResponseBytes,
 		StaleAfterFailures:   collect.DefaultStaleAfterFailures,
 		ConcurrentReconciles: 4,
+		StatusInterval:       DefaultTouchpointStatusInterval,
 	}
 }
+
+// DefaultTouchpointStatusInterval is the default least time between two
+// value refreshes of a Touchpoint's status. A minute is a human cadence
+// (status is read by people, GitOps health checks and Scorecards, while
+// dashboards and alerts read cx_touchpoint_value, which follows every
+// run), six times the shortest collector interval (10s), so that a
+// Touchpoint whose values change on every run costs one write a minute
+// instead of six; and far inside a Scorecard's stabilization window, so
+// that a card reads values at most a minute old.
+const DefaultTouchpointStatusInterval = time.Minute
 
 func (o *CollectorOptions) bindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.Workers, "collector-workers", o.Workers, "Most collector runs in flight at once (the worker pool).")
@@ -66,6 +82,8 @@ func (o *CollectorOptions) bindFlags(fs *flag.FlagSet) {
 		"Failed runs in a row after which a collected metric loses its last value.")
 	fs.IntVar(&o.ConcurrentReconciles, "touchpoint-concurrent-reconciles", o.ConcurrentReconciles,
 		"Touchpoints whose status is computed at once.")
+	fs.DurationVar(&o.StatusInterval, "touchpoint-status-interval", o.StatusInterval,
+		"Least time between two status writes of a Touchpoint that only refresh values (cx_touchpoint_value follows every run; condition and spec changes are written at once).")
 }
 
 // setupTouchpoints registers the collector scheduler (a leader-only
@@ -98,6 +116,7 @@ func setupTouchpoints(mgr ctrl.Manager, o Options, resolver *secrets.Resolver, s
 		SecretRecheckInterval: o.SecretRecheckInterval,
 		StaleAfterFailures:    int32(c.StaleAfterFailures),
 		ConcurrentReconciles:  c.ConcurrentReconciles,
+		StatusInterval:        c.StatusInterval,
 		wake:                  wake,
 		status:                status,
 	}).SetupWithManager(mgr)
@@ -123,6 +142,9 @@ type TouchpointReconciler struct {
 	StaleAfterFailures int32
 	// ConcurrentReconciles bounds the reconciles in flight.
 	ConcurrentReconciles int
+	// StatusInterval is the least time between two status writes that
+	// only refresh values.
+	StatusInterval time.Duration
 
 	status   *statusWriter
 	wake     *wakeups
@@ -152,13 +174,19 @@ const (
 //  5. build metrics and collectors from the scheduler's snapshot
 //     (internal/collect), set the conditions and the cx_touchpoint_value
 //     series;
-//  6. patch the status only when a value, an error, a failure count or a
-//     condition changed (run times alone never cause a write), then record
-//     an Event for each collector that started failing or recovered.
+//  6. classify the change (collect.StatusChange): a spec change waits
+//     for the first round of the collectors it started (a second, at
+//     most their timeout: collect.FirstRoundDeadline), so that it is
+//     written with their values; a spec or condition change is written
+//     at once, then an Event recorded for each
+//     collector that started failing or recovered; a change of values
+//     only (a refresh) at most once per StatusInterval, the reconcile
+//     coming back at the time it is due; run times alone never cause a
+//     write.
 //
 // The scheduler wakes this reconciler once after each round of a
-// Touchpoint's runs that changed something; the Touchpoint's own status
-// writes do not.
+// Touchpoint's runs that changed something, so cx_touchpoint_value
+// follows every run; the Touchpoint's own status writes do not wake it.
 func (r *TouchpointReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	log := logf.FromContext(ctx)
 	var tp cxv1alpha1.Touchpoint
@@ -208,16 +236,20 @@ func (r *TouchpointReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if secretErr != nil {
 		result.RequeueAfter = r.SecretRecheckInterval
 	}
-	if !collect.SignificantChange(&orig.Status, st) {
-		return result, nil
+	change := collect.StatusChange(&orig.Status, st)
+	if wait := time.Until(collect.FirstRoundDeadline(&tp.Spec, snapshot)); change == cadence.Spec && wait > 0 {
+		// The collectors this spec started run at once: the end of their
+		// round wakes this reconciler, to write the spec with their values.
+		return ctrl.Result{RequeueAfter: earliest(result.RequeueAfter, wait)}, nil
 	}
-	written, err := r.status.write(ctx, orig, &tp)
+	written, err := r.status.write(ctx, orig, &tp, change, r.StatusInterval)
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("writing the status of touchpoint %s: %w", req.NamespacedName, err)
 	}
 	if written.RequeueNow {
 		return ctrl.Result{RequeueAfter: requeueNow}, nil
 	}
+	result.RequeueAfter = earliest(result.RequeueAfter, written.RetryAfter)
 	if written.Written {
 		r.recordTransitions(ctx, &tp, orig.Status.Collectors, snapshot)
 		log.V(1).Info("status written", "healthy", st.HealthyCollectors)
@@ -230,6 +262,7 @@ func (r *TouchpointReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 func (r *TouchpointReconciler) stop(key types.NamespacedName) {
 	r.Scheduler.Remove(key)
 	metrics.DeleteTouchpoint(key.Namespace, key.Name)
+	r.status.forget(&cxv1alpha1.Touchpoint{}, key)
 }
 
 // recordTransitions records an Event for each collector that started
@@ -282,7 +315,7 @@ func derivedMetrics(spec *cxv1alpha1.TouchpointSpec) []collect.Derived {
 // something.
 func (r *TouchpointReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.status == nil {
-		r.status = &statusWriter{client: mgr.GetClient()}
+		r.status = newStatusWriter(mgr.GetClient(), DefaultStatusWritesPerSecond)
 	}
 	if r.wake == nil {
 		r.wake = &wakeups{}

@@ -30,8 +30,10 @@ import (
 	"github.com/touchstone-dev/touchstone/internal/testenv"
 )
 
-// testCollectorOptions adapts the collector defaults for the tests.
+// testCollectorOptions adapts the collector defaults for the tests: a
+// short status interval (status_cadence_test.go).
 func testCollectorOptions(o controllers.CollectorOptions) controllers.CollectorOptions {
+	o.StatusInterval = testTouchpointStatusInterval
 	return o
 }
 
@@ -197,7 +199,9 @@ func TestTouchpointCollectsAndDerives(t *testing.T) {
 	runs := map[string]string{"namespace": ns, "touchpoint": "renewal", "collector": "churned"}
 	g.Expect(series("cx_collector_runs_total", with(runs, "result", "success"))()).To(Equal(1.0))
 	g.Expect(series("cx_collector_runs_total", with(runs, "result", "failure"))()).To(Equal(0.0))
-	g.Expect(series("cx_collector_duration_seconds", runs)()).To(Equal(1.0))
+	g.Expect(series("cx_collector_last_duration_seconds", runs)()).To(BeNumerically(">", 0.0))
+	// One duration histogram for the namespace: the three first runs.
+	g.Expect(series("cx_collector_duration_seconds", map[string]string{"namespace": ns})()).To(Equal(3.0))
 	g.Expect(series("cx_collector_last_success_timestamp_seconds", runs)()).To(
 		BeNumerically("~", float64(time.Now().Unix()), 60))
 
@@ -218,9 +222,12 @@ func TestTouchpointCollectsAndDerives(t *testing.T) {
 
 	// Deleting the Touchpoint stops its collectors and removes its series.
 	g.Expect(k8s.Delete(ctx, tp)).To(Succeed())
-	for _, name := range []string{"cx_touchpoint_value", "cx_collector_runs_total", "cx_collector_duration_seconds", "cx_collector_last_success_timestamp_seconds"} {
+	for _, name := range []string{"cx_touchpoint_value", "cx_collector_runs_total",
+		"cx_collector_last_duration_seconds", "cx_collector_last_success_timestamp_seconds"} {
 		eventually(g, series(name, map[string]string{"namespace": ns, "touchpoint": "renewal"})).Should(Equal("absent"), name)
 	}
+	// It was the namespace's last collector: the histogram goes too.
+	eventually(g, series("cx_collector_duration_seconds", map[string]string{"namespace": ns})).Should(Equal("absent"))
 }
 
 func with(labels map[string]string, k, v string) map[string]string {

@@ -612,8 +612,10 @@ type MetricStatus struct {
 	Name string `json:"name"`
 
 	// value rounded for display to six significant digits, in base units;
-	// empty when there is no value (see reason). The cx_touchpoint_value
-	// series has the unrounded value.
+	// empty when there is no value (see reason). It is refreshed at most
+	// once per --touchpoint-status-interval (a value that appears or is
+	// lost, at once); the cx_touchpoint_value series has the unrounded
+	// value of every run.
 	// +optional
 	Value string `json:"value,omitempty"`
 
@@ -636,8 +638,9 @@ type MetricStatus struct {
 
 // CollectorStatus reports the schedule and health of one collector. The
 // times (whole seconds) are those known when the status was last written;
-// status is written only when a value, an error, a failure count or a
-// condition changes, so the live clock is the
+// status is written at once when a collector starts failing or recovers,
+// otherwise at most once per --touchpoint-status-interval (values, errors,
+// failure counts) and never for run times alone, so the live clock is the
 // cx_collector_last_success_timestamp_seconds metric.
 type CollectorStatus struct {
 	// name of the collector.

@@ -24,11 +24,14 @@
 //     and a per-source concurrency limit. After a round of a touchpoint's
 //     runs that changed something it calls Notify, once.
 //   - Derivations compile and evaluate the derived CEL metrics.
-//   - BuildStatus turns the scheduler's snapshot into the status lists
-//     (and CheckCollectors reports the collector specs admission cannot
-//     check: CEL, JSONPaths), and SignificantChange decides whether they
-//     are worth a write.
+//   - BuildStatus turns the scheduler's snapshot into the status lists (and
+//     CheckCollectors reports the collector specs admission cannot check:
+//     CEL, JSONPaths), and StatusChange says what changed: a condition
+//     (written at once), a refresh of values (written at most once per
+//     status interval), or nothing worth a write (run times);
+//     FirstRoundDeadline holds a new spec until the collectors it started
+//     have run.
 //
 // The package never writes to the API server; the Touchpoint controller
-// does, once per round and only when something changed.
+// does, through the operator's one status writer.
 package collect

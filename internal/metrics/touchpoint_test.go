@@ -12,11 +12,11 @@ import (
 
 var touchpointFamilies = []string{
 	"cx_touchpoint_value", "cx_collector_runs_total", "cx_collector_duration_seconds",
-	"cx_collector_last_success_timestamp_seconds",
+	"cx_collector_last_duration_seconds", "cx_collector_last_success_timestamp_seconds",
 }
 
 func touchpointsIn(namespaces ...string) prometheus.Collector {
-	return inNamespaces(namespaces, touchpointValue, collectorRuns, collectorDuration, collectorLastSuccess)
+	return inNamespaces(namespaces, touchpointValue, collectorRuns, collectorDuration, collectorLastDuration, collectorLastSuccess)
 }
 
 func TestSetTouchpointValues(t *testing.T) {
@@ -89,9 +89,9 @@ func TestSetTouchpointValuesReplacesChangedSeries(t *testing.T) {
 }
 
 // durationHistogram is the exposition of cx_collector_duration_seconds for
-// one collector whose runs took observed seconds.
-func durationHistogram(ns, touchpoint, collector string, observed ...float64) []string {
-	labels := fmt.Sprintf(`collector=%q,namespace=%q,touchpoint=%q`, collector, ns, touchpoint)
+// a namespace whose collectors' runs took observed seconds.
+func durationHistogram(ns string, observed ...float64) []string {
+	labels := fmt.Sprintf(`namespace=%q`, ns)
 	var lines []string
 	sum := 0.0
 	for _, le := range []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, math.Inf(1)} {
@@ -126,7 +126,8 @@ func TestCollectorSeries(t *testing.T) {
 		`cx_collector_runs_total{collector="prom",namespace="metrics-test-touchpoint-collector",result="failure",touchpoint="checkout"} 0`,
 		`cx_collector_runs_total{collector="prom",namespace="metrics-test-touchpoint-collector",result="success",touchpoint="checkout"} 0`,
 	), touchpointFamilies...)
-	if n := testutil.CollectAndCount(touchpointsIn(ns), "cx_collector_duration_seconds", "cx_collector_last_success_timestamp_seconds"); n != 0 {
+	if n := testutil.CollectAndCount(touchpointsIn(ns), "cx_collector_duration_seconds", "cx_collector_last_duration_seconds",
+		"cx_collector_last_success_timestamp_seconds"); n != 0 {
 		t.Errorf("%d duration or last-success series before the first run, want none", n)
 	}
 
@@ -136,7 +137,9 @@ func TestCollectorSeries(t *testing.T) {
 		family("cx_collector_runs_total", "counter",
 			`cx_collector_runs_total{collector="prom",namespace="metrics-test-touchpoint-collector",result="failure",touchpoint="checkout"} 1`,
 			`cx_collector_runs_total{collector="prom",namespace="metrics-test-touchpoint-collector",result="success",touchpoint="checkout"} 0`)+
-		family("cx_collector_duration_seconds", "histogram", durationHistogram(ns, "checkout", "prom", 0.25)...),
+		family("cx_collector_duration_seconds", "histogram", durationHistogram(ns, 0.25)...)+
+		family("cx_collector_last_duration_seconds", "gauge",
+			`cx_collector_last_duration_seconds{collector="prom",namespace="metrics-test-touchpoint-collector",touchpoint="checkout"} 0.25`),
 		touchpointFamilies...)
 
 	// A successful run: last success is its start, in seconds.
@@ -145,7 +148,9 @@ func TestCollectorSeries(t *testing.T) {
 		family("cx_collector_runs_total", "counter",
 			`cx_collector_runs_total{collector="prom",namespace="metrics-test-touchpoint-collector",result="failure",touchpoint="checkout"} 1`,
 			`cx_collector_runs_total{collector="prom",namespace="metrics-test-touchpoint-collector",result="success",touchpoint="checkout"} 1`)+
-		family("cx_collector_duration_seconds", "histogram", durationHistogram(ns, "checkout", "prom", 0.25, 2)...)+
+		family("cx_collector_duration_seconds", "histogram", durationHistogram(ns, 0.25, 2)...)+
+		family("cx_collector_last_duration_seconds", "gauge",
+			`cx_collector_last_duration_seconds{collector="prom",namespace="metrics-test-touchpoint-collector",touchpoint="checkout"} 2`)+
 		family("cx_collector_last_success_timestamp_seconds", "gauge",
 			`cx_collector_last_success_timestamp_seconds{collector="prom",namespace="metrics-test-touchpoint-collector",touchpoint="checkout"} 1700000060.5`),
 		touchpointFamilies...)
@@ -156,7 +161,9 @@ func TestCollectorSeries(t *testing.T) {
 		family("cx_collector_runs_total", "counter",
 			`cx_collector_runs_total{collector="prom",namespace="metrics-test-touchpoint-collector",result="failure",touchpoint="checkout"} 2`,
 			`cx_collector_runs_total{collector="prom",namespace="metrics-test-touchpoint-collector",result="success",touchpoint="checkout"} 1`)+
-		family("cx_collector_duration_seconds", "histogram", durationHistogram(ns, "checkout", "prom", 0.25, 2, 40)...)+
+		family("cx_collector_duration_seconds", "histogram", durationHistogram(ns, 0.25, 2, 40)...)+
+		family("cx_collector_last_duration_seconds", "gauge",
+			`cx_collector_last_duration_seconds{collector="prom",namespace="metrics-test-touchpoint-collector",touchpoint="checkout"} 40`)+
 		family("cx_collector_last_success_timestamp_seconds", "gauge",
 			`cx_collector_last_success_timestamp_seconds{collector="prom",namespace="metrics-test-touchpoint-collector",touchpoint="checkout"} 1700000060.5`),
 		touchpointFamilies...)
@@ -179,7 +186,9 @@ func TestObserveCollectorRunWithoutInit(t *testing.T) {
 	expectExposition(t, touchpointsIn(ns), ""+
 		family("cx_collector_runs_total", "counter",
 			`cx_collector_runs_total{collector="http",namespace="metrics-test-touchpoint-noinit",result="success",touchpoint="tp"} 1`)+
-		family("cx_collector_duration_seconds", "histogram", durationHistogram(ns, "tp", "http", 0.01)...)+
+		family("cx_collector_duration_seconds", "histogram", durationHistogram(ns, 0.01)...)+
+		family("cx_collector_last_duration_seconds", "gauge",
+			`cx_collector_last_duration_seconds{collector="http",namespace="metrics-test-touchpoint-noinit",touchpoint="tp"} 0.01`)+
 		family("cx_collector_last_success_timestamp_seconds", "gauge",
 			`cx_collector_last_success_timestamp_seconds{collector="http",namespace="metrics-test-touchpoint-noinit",touchpoint="tp"} 1600000000`),
 		touchpointFamilies...)
@@ -212,9 +221,10 @@ func TestDeleteCollector(t *testing.T) {
 			`cx_collector_runs_total{collector="c2",namespace="metrics-test-touchpoint-delete-collector",result="success",touchpoint="a"} 1`,
 			`cx_collector_runs_total{collector="c1",namespace="metrics-test-touchpoint-delete-collector",result="failure",touchpoint="b"} 0`,
 			`cx_collector_runs_total{collector="c1",namespace="metrics-test-touchpoint-delete-collector",result="success",touchpoint="b"} 1`)+
-		family("cx_collector_duration_seconds", "histogram", append(
-			durationHistogram(ns, "a", "c2", 1),
-			durationHistogram(ns, "b", "c1", 1)...)...)+
+		family("cx_collector_duration_seconds", "histogram", durationHistogram(ns, 1, 1, 1)...)+
+		family("cx_collector_last_duration_seconds", "gauge",
+			`cx_collector_last_duration_seconds{collector="c2",namespace="metrics-test-touchpoint-delete-collector",touchpoint="a"} 1`,
+			`cx_collector_last_duration_seconds{collector="c1",namespace="metrics-test-touchpoint-delete-collector",touchpoint="b"} 1`)+
 		family("cx_collector_last_success_timestamp_seconds", "gauge",
 			`cx_collector_last_success_timestamp_seconds{collector="c2",namespace="metrics-test-touchpoint-delete-collector",touchpoint="a"} 1700000000`,
 			`cx_collector_last_success_timestamp_seconds{collector="c1",namespace="metrics-test-touchpoint-delete-collector",touchpoint="b"} 1700000000`),
@@ -251,14 +261,17 @@ func TestDeleteTouchpoint(t *testing.T) {
 	SetSurvey(SurveyLabels{Namespace: ns, Survey: "survey-of-a", Touchpoint: "a", Type: "CSAT"}, SurveyValues{
 		Score: 90, MarginOfError: math.NaN(), Responses: 10, MinResponses: 5,
 		PromoterRatio: math.NaN(), PassiveRatio: math.NaN(), DetractorRatio: math.NaN()})
-	// Per Touchpoint: 2 values, 4 run counters, 2 histograms, 1 last success.
-	if n := testutil.CollectAndCount(touchpointsIn(otherNS), touchpointFamilies...); n != 9 {
-		t.Fatalf("%d series of %s/a, want 9", n, otherNS)
+	// Per Touchpoint: 2 values, 4 run counters, 2 last durations, 1 last
+	// success; per namespace, 1 duration histogram.
+	if n := testutil.CollectAndCount(touchpointsIn(otherNS), touchpointFamilies...); n != 10 {
+		t.Fatalf("%d series of %s/a, want 10", n, otherNS)
 	}
 
 	DeleteTouchpoint(ns, "a")
 
-	want := func(ns, tp string) string {
+	// The namespace's histogram keeps the runs of the deleted Touchpoint:
+	// it goes with the namespace's last collector.
+	want := func(ns, tp string, observed ...float64) string {
 		return "" +
 			family("cx_touchpoint_value", "gauge",
 				fmt.Sprintf(`cx_touchpoint_value{metric="churn",namespace=%q,stage="Retention",touchpoint=%q,unit="ratio"} 0.125`, ns, tp),
@@ -268,29 +281,30 @@ func TestDeleteTouchpoint(t *testing.T) {
 				fmt.Sprintf(`cx_collector_runs_total{collector="http",namespace=%q,result="success",touchpoint=%q} 0`, ns, tp),
 				fmt.Sprintf(`cx_collector_runs_total{collector="prom",namespace=%q,result="failure",touchpoint=%q} 0`, ns, tp),
 				fmt.Sprintf(`cx_collector_runs_total{collector="prom",namespace=%q,result="success",touchpoint=%q} 1`, ns, tp)) +
-			family("cx_collector_duration_seconds", "histogram", append(
-				durationHistogram(ns, tp, "http", 5),
-				durationHistogram(ns, tp, "prom", 0.5)...)...) +
+			family("cx_collector_duration_seconds", "histogram", durationHistogram(ns, observed...)...) +
+			family("cx_collector_last_duration_seconds", "gauge",
+				fmt.Sprintf(`cx_collector_last_duration_seconds{collector="http",namespace=%q,touchpoint=%q} 5`, ns, tp),
+				fmt.Sprintf(`cx_collector_last_duration_seconds{collector="prom",namespace=%q,touchpoint=%q} 0.5`, ns, tp)) +
 			family("cx_collector_last_success_timestamp_seconds", "gauge",
 				fmt.Sprintf(`cx_collector_last_success_timestamp_seconds{collector="prom",namespace=%q,touchpoint=%q} 1700000000`, ns, tp))
 	}
-	expectExposition(t, touchpointsIn(ns), want(ns, "b"), touchpointFamilies...)
-	expectExposition(t, touchpointsIn(otherNS), want(otherNS, "a"), touchpointFamilies...)
+	expectExposition(t, touchpointsIn(ns), want(ns, "b", 0.5, 5, 0.5, 5), touchpointFamilies...)
+	expectExposition(t, touchpointsIn(otherNS), want(otherNS, "a", 0.5, 5), touchpointFamilies...)
 	if n := testutil.CollectAndCount(surveysIn(ns), surveyFamilies...); n != 3 {
 		t.Errorf("%d series of the Survey of the deleted Touchpoint, want 3 (score, responses, min responses)", n)
 	}
 
 	// Published again after its deletion, then deleted: all gone again.
 	publish(ns, "a")
-	if n := testutil.CollectAndCount(touchpointsIn(ns), touchpointFamilies...); n != 18 {
-		t.Errorf("%d series in %s after publishing a again, want 18", n, ns)
+	if n := testutil.CollectAndCount(touchpointsIn(ns), touchpointFamilies...); n != 19 {
+		t.Errorf("%d series in %s after publishing a again, want 19", n, ns)
 	}
 	DeleteTouchpoint(ns, "a")
 	DeleteTouchpoint(ns, "b")
 	if n := testutil.CollectAndCount(touchpointsIn(ns), touchpointFamilies...); n != 0 {
 		t.Errorf("%d series in %s after deleting both, want none", n, ns)
 	}
-	if n := testutil.CollectAndCount(touchpointsIn(otherNS), touchpointFamilies...); n != 9 {
-		t.Errorf("%d series of %s/a, want 9", n, otherNS)
+	if n := testutil.CollectAndCount(touchpointsIn(otherNS), touchpointFamilies...); n != 10 {
+		t.Errorf("%d series of %s/a, want 10", n, otherNS)
 	}
 }

@@ -102,8 +102,12 @@ var help = map[string]string{
 
 	"cx_touchpoint_value":                         "Latest value of a Touchpoint metric, collected or derived, in base units (the unit label says which). Absent while the metric has no value.",
 	"cx_collector_runs_total":                     "Runs of a Touchpoint collector, by result: success, or failure (unreachable source, timeout, error status, unusable answer, missing Secret).",
-	"cx_collector_duration_seconds":               "Duration of the runs of a Touchpoint collector, successful or not, in seconds.",
+	"cx_collector_duration_seconds":               "Duration of the runs of the Touchpoint collectors of a namespace, successful or not, in seconds.",
+	"cx_collector_last_duration_seconds":          "Duration of the last run of a Touchpoint collector, successful or not, in seconds. Absent until it runs.",
 	"cx_collector_last_success_timestamp_seconds": "Unix time of the start of the last successful run of a Touchpoint collector, in seconds. Absent until the collector succeeds.",
+
+	"cx_status_writes_total":          "Status writes of the operator, by kind and cause: spec (a new generation) and condition (a condition or verdict changed) are written at once; refresh (values only) at most once per the kind's status interval, within the status write budget.",
+	"cx_status_writes_deferred_total": "Value refreshes of status the status write budget (--status-writes-per-second) deferred: each was given a later slot and written then, none was dropped. Waiting for the status interval is not counted.",
 
 	"cx_receiver_responses_total": "Survey responses received, by result: accepted (durably counted), duplicate (a retry of a counted id), ignored (deliveries a mapping skips, answered 2xx), rejected (4xx), failed (429/503, not stored; the sender should retry).",
 	"cx_receiver_requests_total":  "HTTP requests to the survey response receiver, by status code.",
