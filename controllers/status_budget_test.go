@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -78,24 +76,7 @@ func watchNamespaceWrites(t *testing.T, ns string) func() []observedWrite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(w.Stop)
-	var mu sync.Mutex
-	var writes []observedWrite
-	go func() {
-		for e := range w.ResultChan() {
-			if e.Type != watch.Modified {
-				continue
-			}
-			mu.Lock()
-			writes = append(writes, observedWrite{at: time.Now(), obj: e.Object.(client.Object)})
-			mu.Unlock()
-		}
-	}()
-	return func() []observedWrite {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]observedWrite(nil), writes...)
-	}
+	return recordWrites(t, w)
 }
 
 // TestStatusWriteBudgetHolds runs an operator of its own with a budget of

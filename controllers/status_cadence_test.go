@@ -130,6 +130,12 @@ func watchWrites(t *testing.T, list client.ObjectList, obj client.Object) func()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return recordWrites(t, w)
+}
+
+// recordWrites records the MODIFIED events of w until the test ends, and
+// returns a function giving those seen so far.
+func recordWrites(t *testing.T, w watch.Interface) func() []observedWrite {
 	t.Cleanup(w.Stop)
 	var mu sync.Mutex
 	var writes []observedWrite

@@ -52,10 +52,7 @@ func (b *Budget) Urgent(key string, now time.Time) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if r := b.slots[key]; r != nil {
-		r.CancelAt(now)
-		delete(b.slots, key)
-	}
+	b.giveBack(key, now)
 	if b.lim.TokensAt(now) > -float64(b.lim.Burst()) {
 		b.lim.ReserveN(now, 1)
 	}
@@ -94,6 +91,12 @@ func (b *Budget) Forget(key string, now time.Time) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.giveBack(key, now)
+}
+
+// giveBack cancels the slot the object key holds, if any, so that its
+// token serves another refresh. b.mu must be held.
+func (b *Budget) giveBack(key string, now time.Time) {
 	if r := b.slots[key]; r != nil {
 		r.CancelAt(now)
 		delete(b.slots, key)
