@@ -262,14 +262,7 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		// A tally that cannot be read is a bug or tampering: say so and
 		// wait for a change rather than retrying in a loop.
 		setConditions(&st.Conditions, svy.Generation, survey.TalliesUnreadable(err))
-		res, err := r.status.write(ctx, orig, &svy, survey.StatusChange(&orig.Status, st), r.StatusInterval)
-		if err != nil {
-			return ctrl.Result{}, fmt.Errorf("writing the status of survey %s: %w", req.NamespacedName, err)
-		}
-		if res.RequeueNow {
-			return ctrl.Result{RequeueAfter: requeueNow}, nil
-		}
-		return ctrl.Result{RequeueAfter: res.RetryAfter}, nil
+		return r.writeStatus(ctx, orig, &svy, 0)
 	}
 	sum.ApplyTo(&svy.Spec, st)
 	minN := svy.Spec.MinResponsesOrDefault()
@@ -287,24 +280,37 @@ func (r *SurveyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		log.V(1).Info("deleted tally past retention", "tally", name)
 	}
 
-	written, err := r.status.write(ctx, orig, &svy, survey.StatusChange(&orig.Status, st), r.StatusInterval)
+	return r.writeStatus(ctx, orig, &svy, r.nextCheck(now, refs))
+}
+
+// writeStatus writes the Survey's status as survey.StatusChange classifies
+// its change, and says when to reconcile again: at once after a conflict
+// the cache has caught up with, else at the earlier of after and a
+// deferred refresh's slot (0: neither).
+func (r *SurveyReconciler) writeStatus(ctx context.Context, orig, svy *cxv1alpha1.Survey, after time.Duration) (ctrl.Result, error) {
+	written, err := r.status.write(ctx, orig, svy, survey.StatusChange(&orig.Status, &svy.Status), r.StatusInterval)
 	if err != nil {
-		return ctrl.Result{}, fmt.Errorf("writing the status of survey %s: %w", req.NamespacedName, err)
+		return ctrl.Result{}, fmt.Errorf("writing the status of survey %s/%s: %w", svy.Namespace, svy.Name, err)
 	}
 	if written.RequeueNow {
 		return ctrl.Result{RequeueAfter: requeueNow}, nil
 	}
-	// The window slides at the next UTC midnight.
-	result := ctrl.Result{RequeueAfter: stats.NextDayBoundary(now).Sub(now) + time.Second}
-	// Touchpoints are watched; Secrets are not, and a mapping changes only
-	// with the spec.
+	return ctrl.Result{RequeueAfter: earliest(after, written.RetryAfter)}, nil
+}
+
+// nextCheck is how long until the Survey must be computed again with no
+// event: when the window slides at the next UTC midnight, or sooner, at
+// the Secret recheck interval, while a Secret it needs is missing
+// (Touchpoints are watched; Secrets are not, and a mapping changes only
+// with the spec).
+func (r *SurveyReconciler) nextCheck(now time.Time, refs *survey.ReferenceProblem) time.Duration {
+	next := stats.NextDayBoundary(now).Sub(now) + time.Second
 	if refs != nil && refs.Reason != cxv1alpha1.ReasonTouchpointNotFound && refs.Reason != cxv1alpha1.ReasonExpectedSharesUnavailable &&
 		refs.Reason != cxv1alpha1.ReasonInvalidMapping &&
-		r.SecretRecheckInterval < result.RequeueAfter {
-		result.RequeueAfter = r.SecretRecheckInterval
+		r.SecretRecheckInterval < next {
+		next = r.SecretRecheckInterval
 	}
-	result.RequeueAfter = earliest(result.RequeueAfter, written.RetryAfter)
-	return result, nil
+	return next
 }
 
 // surveyMetrics are the gauge values of a summary.

@@ -116,18 +116,8 @@ func run(ctx context.Context, o options) error {
 	// A first batch of answers so that the surveys have a sample size
 	// worth reading, then a steady stream.
 	responder := devenv.NewResponder(env.ReceiverURL, o.namespace)
-	fmt.Println(">> posting four weeks of survey history and the first responses of today")
-	for _, s := range devenv.SampleSurveys {
-		// The Surveys with a 30-day window get a daily history to
-		// forecast from (the 7-day ones cannot forecast, and say so).
-		if s.Name == "relationship-nps" || s.Name == "delivery-rating" {
-			if err := responder.PostHistory(ctx, s, 27, 20); err != nil {
-				return err
-			}
-		}
-		if err := responder.Post(ctx, s, 60); err != nil {
-			return err
-		}
+	if err := postFirstResponses(ctx, responder); err != nil {
+		return err
 	}
 	waitForScores(ctx, env, o.namespace)
 	if o.check {
@@ -143,6 +133,13 @@ func run(ctx context.Context, o options) error {
 		ctx, cancel = context.WithTimeout(ctx, o.duration)
 		defer cancel()
 	}
+	return streamAndShow(ctx, env, o, responder, dir)
+}
+
+// streamAndShow streams responses at o.rate and refreshes the view every
+// o.refresh until ctx ends (with o.check, it then fails unless every
+// sample object is Ready) or the stream fails.
+func streamAndShow(ctx context.Context, env *devenv.Env, o options, responder *devenv.Responder, dir string) error {
 	streamErrs := make(chan error, 1)
 	go responder.Stream(ctx, o.rate, func(err error) {
 		select {
@@ -150,7 +147,6 @@ func run(ctx context.Context, o options) error {
 		default:
 		}
 	})
-
 	for {
 		show(ctx, env, o.namespace, responder, dir)
 		select {
@@ -164,6 +160,25 @@ func run(ctx context.Context, o options) error {
 		case <-time.After(o.refresh):
 		}
 	}
+}
+
+// postFirstResponses posts four weeks of history to the Surveys with a
+// 30-day window (so that they have a daily series to forecast from; the
+// 7-day ones cannot forecast, and say so) and 60 responses of today to
+// every sample Survey.
+func postFirstResponses(ctx context.Context, responder *devenv.Responder) error {
+	fmt.Println(">> posting four weeks of survey history and the first responses of today")
+	for _, s := range devenv.SampleSurveys {
+		if s.Name == "relationship-nps" || s.Name == "delivery-rating" {
+			if err := responder.PostHistory(ctx, s, 27, 20); err != nil {
+				return err
+			}
+		}
+		if err := responder.Post(ctx, s, 60); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // waitForScores waits (up to 30 seconds) until every Survey shows a score,

@@ -217,56 +217,78 @@ func (k keySeen) equal(o keySeen) bool {
 	return k.text() == o.text()
 }
 
+// readKey reads the object key at d.pos: its bytes as written and, when
+// it has escapes or is not valid UTF-8 as written, its decoded text.
+func (d *jsonDecoder) readKey() (keySeen, *Error) {
+	d.skipSpace()
+	if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+		return keySeen{}, d.syntax("object keys must be strings")
+	}
+	raw, plain, err := d.rawString()
+	if err != nil {
+		return keySeen{}, err
+	}
+	key := keySeen{raw: raw}
+	if !plain || !utf8.Valid(raw) {
+		if key.decoded, err = d.unquote(raw); err != nil {
+			return keySeen{}, err
+		}
+		key.escaped = true
+	}
+	return key, nil
+}
+
+// keySet holds the keys of one object read so far: a short list, as most
+// objects are small, and a map past 32 keys (survey tools' response
+// objects have about 20: a map built for them cost an allocation per key).
+type keySet struct {
+	local [32]keySeen
+	n     int
+	many  map[string]struct{}
+}
+
+// add records key and reports whether the object had it already.
+func (s *keySet) add(key keySeen) (dup bool) {
+	if s.many != nil {
+		_, dup = s.many[key.text()]
+		s.many[key.text()] = struct{}{}
+		return dup
+	}
+	for _, k := range s.local[:s.n] {
+		if k.equal(key) {
+			return true
+		}
+	}
+	if s.n < len(s.local) {
+		s.local[s.n] = key
+		s.n++
+		return false
+	}
+	s.many = make(map[string]struct{}, 2*(s.n+1))
+	for _, k := range s.local {
+		s.many[k.text()] = struct{}{}
+	}
+	s.many[key.text()] = struct{}{}
+	return false
+}
+
 func (d *jsonDecoder) object(depth int, p *Projection) (any, *Error) {
 	var obj map[string]any
 	if p != nil {
 		obj = map[string]any{}
 	}
-	// seen holds the keys read so far: a short list, as most objects are
-	// small, and a map past 32 keys (survey tools' response objects have
-	// about 20: a map built for them cost an allocation per key).
-	var local [32]keySeen
-	seen := local[:0]
-	var many map[string]struct{}
+	var keys keySet
 	d.skipSpace()
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
 		return result(obj, p), nil
 	}
 	for {
-		d.skipSpace()
-		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
-			return nil, d.syntax("object keys must be strings")
-		}
-		raw, plain, err := d.rawString()
+		key, err := d.readKey()
 		if err != nil {
 			return nil, err
 		}
-		key := keySeen{raw: raw}
-		if !plain || !utf8.Valid(raw) {
-			if key.decoded, err = d.unquote(raw); err != nil {
-				return nil, err
-			}
-			key.escaped = true
-		}
-		dup := false
-		if many != nil {
-			_, dup = many[key.text()]
-			many[key.text()] = struct{}{}
-		} else {
-			for _, k := range seen {
-				if k.equal(key) {
-					dup = true
-					break
-				}
-			}
-			if seen = append(seen, key); len(seen) > len(local) {
-				many = make(map[string]struct{}, 2*len(seen))
-				for _, k := range seen {
-					many[k.text()] = struct{}{}
-				}
-			}
-		}
+		dup := keys.add(key)
 		d.path = append(d.path, pathElem{key: key, isKey: true})
 		if dup {
 			return nil, badRequest(ReasonDuplicateKey, d.fieldPath(),
@@ -282,7 +304,7 @@ func (d *jsonDecoder) object(depth int, p *Projection) (any, *Error) {
 		if key.escaped {
 			child = p.child([]byte(key.decoded))
 		} else {
-			child = p.child(raw)
+			child = p.child(key.raw)
 		}
 		v, err := d.value(depth+1, child)
 		if err != nil {
